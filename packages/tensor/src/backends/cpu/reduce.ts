@@ -1,0 +1,67 @@
+import type { ArgReduceOp, ReduceOp, Storage } from '../../backend.js';
+import { allocTyped, type DType } from '../../dtype.js';
+import type { NDArray } from '../../ndarray.js';
+import { sizeOf } from '../../shape.js';
+import { cpuStorage, rowMajor } from './storage.js';
+
+/** Moves the reduced axes last, so each output element reduces one contiguous run. */
+function reducedLast(
+  x: NDArray,
+  axes: readonly number[],
+): { data: ArrayLike<number>; outer: number; inner: number } {
+  const kept = x.shape.map((_, i) => i).filter((i) => !axes.includes(i));
+  const view = x.permute([...kept, ...axes]);
+  const data = rowMajor(view);
+  view.dispose();
+  const inner = sizeOf(axes.map((a) => x.shape[a]));
+  return { data, outer: inner === 0 ? sizeOf(kept.map((a) => x.shape[a])) : data.length / inner, inner };
+}
+
+const INIT: Record<ReduceOp, number> = { sum: 0, prod: 1, max: -Infinity, min: Infinity };
+
+export function reduceKernel(op: ReduceOp, x: NDArray, axes: readonly number[], outDtype: DType): Storage {
+  const { data, outer, inner } = reducedLast(x, axes);
+  const out = allocTyped(outDtype, outer);
+  for (let o = 0; o < outer; o++) {
+    let acc = INIT[op];
+    const base = o * inner;
+    if (op === 'sum') for (let i = 0; i < inner; i++) acc += data[base + i];
+    else if (op === 'prod') for (let i = 0; i < inner; i++) acc *= data[base + i];
+    else if (op === 'max') {
+      for (let i = 0; i < inner; i++) {
+        const v = data[base + i];
+        if (v > acc || v !== v) acc = v;
+        if (acc !== acc) break; // NaN wins
+      }
+    } else {
+      for (let i = 0; i < inner; i++) {
+        const v = data[base + i];
+        if (v < acc || v !== v) acc = v;
+        if (acc !== acc) break;
+      }
+    }
+    out[o] = acc;
+  }
+  return cpuStorage(out);
+}
+
+export function argReduceKernel(op: ArgReduceOp, x: NDArray, axis: number): Storage {
+  const { data, outer, inner } = reducedLast(x, [axis]);
+  const out = allocTyped('int32', outer);
+  const better =
+    op === 'argmax' ? (v: number, best: number) => v > best : (v: number, best: number) => v < best;
+  for (let o = 0; o < outer; o++) {
+    const base = o * inner;
+    let best = data[base];
+    let at = 0;
+    for (let i = 1; i < inner && best === best; i++) {
+      const v = data[base + i];
+      if (better(v, best) || v !== v) {
+        best = v;
+        at = i;
+      }
+    }
+    out[o] = at;
+  }
+  return cpuStorage(out);
+}
