@@ -7,7 +7,7 @@ import { sumToShape } from './broadcast.js';
 /** A Tensor or a JS number (a constant that never needs a gradient). */
 export type Operand = Tensor | number;
 
-const valueOf = (x: Operand) => (typeof x === 'number' ? x : x.value);
+const arrayOf = (x: Operand) => (typeof x === 'number' ? x : x.value);
 
 /**
  * Backward rule of each unary op: dL/dx from x, the output and dL/dout. 'zero' marks ops whose
@@ -88,17 +88,20 @@ function pickGradient(
   n: readonly boolean[],
   wins: 'greater' | 'less',
 ): [Tensor | null, Tensor | null] {
-  const av = valueOf(a);
-  const bv = valueOf(b);
+  const av = arrayOf(a);
+  const bv = arrayOf(b);
   const weight = T.tidy(() =>
-    T.add(T.cast(T[wins](av, bv), g.dtype), T.mul(T.cast(T.equal(av, bv), g.dtype), 0.5)),
+    T.add(
+      T.cast(wins === 'greater' ? T.greater(av, bv) : T.less(av, bv), g.dtype),
+      T.mul(T.cast(T.equal(av, bv), g.dtype), 0.5),
+    ),
   );
   const wa = Tensor.constant(weight);
   return [n[0] ? mul(g, wa) : null, n[1] ? mul(g, sub(1, wa)) : null];
 }
 
 export function binary(op: BinaryOp, a: Operand, b: Operand): Tensor {
-  const value = T.binary(op, valueOf(a), valueOf(b));
+  const value = T.binary(op, arrayOf(a), arrayOf(b));
   const rule = BINARY_RULES[op];
   const inputs = [a, b].filter((x): x is Tensor => x instanceof Tensor);
   if (rule === 'none' || !T.isFloat(value.dtype)) return Tensor.constant(value);
@@ -154,7 +157,7 @@ export const logicalOr = (a: Operand, b: Operand) => binary('logicalOr', a, b);
 /** Picks `a` where `cond` (a bool Tensor or array) holds, else `b`; gradients flow to the picked side. */
 export function where(cond: Tensor | T.NDArray, a: Operand, b: Operand): Tensor {
   const c = cond instanceof Tensor ? cond.value : cond;
-  const value = T.where(c, valueOf(a), valueOf(b));
+  const value = T.where(c, arrayOf(a), arrayOf(b));
   const inputs = [a, b].filter((x): x is Tensor => x instanceof Tensor);
   return record('where', inputs, value, (g) => {
     const grads: (Tensor | null)[] = [];
