@@ -14,3 +14,6 @@ export { LayerNorm } from './nn/layer-norm.js';
 export { Linear } from './nn/linear.js';
 export { Module } from './nn/module.js';
 export { ModuleList } from './nn/module-list.js';
+export { Optimizer, AdamW, Adam, SGD, type ParamGroup } from './train/optimizer.js';
+export { learningRateAt, type ScheduleOptions } from './train/schedule.js';
+export { clipGradNorm } from './train/clip.js';

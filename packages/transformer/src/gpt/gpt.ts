@@ -53,9 +53,9 @@ export class GPT extends Module {
 
   /** Token ids [B, T] (int32) → logits [B, T, vocab]. */
   forward(ids: T.NDArray, options: ForwardOptions = {}): Tensor {
-    const [B, L] = ids.shape;
     if (ids.rank !== 2)
       throw new T.ShapeError(`GPT: ids must be [batch, time], got [${ids.shape.join(', ')}]`);
+    const L = ids.shape[1];
     const past = options.cache?.[0]?.k?.shape[2] ?? 0;
     if (past + L > this.config.n_positions) {
       throw new T.ShapeError(

@@ -7,7 +7,7 @@ export class ModuleList<M extends Module> extends Module {
   constructor(items: M[]) {
     super();
     this.items = items;
-    items.forEach((m, i) => this.registerModule(String(i), m));
+    for (const [i, m] of items.entries()) this.registerModule(String(i), m);
   }
 
   get length(): number {
