@@ -2,6 +2,9 @@
  * @typegrad/transformer: modules, a GPT-2-compatible model, training, generation, tokenizers.
  */
 
+export { type BeamSearchOptions, beamSearch } from './generate/beam.js';
+export { type GenerateOptions, generate, lastLogits } from './generate/generate.js';
+export { argmaxOf, bannedByNgram, type SamplingOptions, sampleToken } from './generate/sample.js';
 export { CausalSelfAttention, type LayerCache } from './gpt/attention.js';
 export { Block } from './gpt/block.js';
 export { GPT2_SMALL, type GPTConfig, resolveConfig } from './gpt/config.js';
@@ -14,6 +17,6 @@ export { LayerNorm } from './nn/layer-norm.js';
 export { Linear } from './nn/linear.js';
 export { Module } from './nn/module.js';
 export { ModuleList } from './nn/module-list.js';
-export { Optimizer, AdamW, Adam, SGD, type ParamGroup } from './train/optimizer.js';
-export { learningRateAt, type ScheduleOptions } from './train/schedule.js';
 export { clipGradNorm } from './train/clip.js';
+export { Adam, AdamW, Optimizer, type ParamGroup, SGD } from './train/optimizer.js';
+export { learningRateAt, type ScheduleOptions } from './train/schedule.js';
