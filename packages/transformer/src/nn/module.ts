@@ -17,6 +17,11 @@ export abstract class Module {
     return p;
   }
 
+  /** Removes a parameter registered under `name` (deleting a LoRA adapter). */
+  protected unregisterParameter(name: string): void {
+    this.params.delete(name);
+  }
+
   /** Registers (or replaces) a child module under `name` and returns it. */
   registerModule<M extends Module>(name: string, m: M): M {
     this.children.set(name, m);
@@ -81,8 +86,13 @@ export abstract class Module {
 
   /** Sets training mode here and in every child (dropout is active only in training). */
   train(on = true): this {
-    for (const [, m] of this.namedModules()) m.training = on;
+    for (const [, m] of this.namedModules()) m.setTraining(on);
     return this;
+  }
+
+  /** Sets this module's own mode; LoRA layers override it to merge on eval. */
+  protected setTraining(on: boolean): void {
+    this.training = on;
   }
 
   eval(): this {

@@ -1,0 +1,29 @@
+/**
+ * @typegrad/lora: Low-Rank Adaptation (Hu et al. 2021) for @typegrad/transformer models —
+ * LoRA layers, applying them to a frozen model, adapters, merging, and the paper's analyses.
+ */
+
+export {
+  adapterNames,
+  addWeightedAdapter,
+  deleteAdapter,
+  loraLayers,
+  mergeAdapters,
+  setActiveAdapters,
+  setMergeOnEval,
+  trainableReport,
+  unmergeAdapters,
+  withAdaptersDisabled,
+} from './adapters.js';
+export { applyLora, resolveTargets } from './apply.js';
+export { DEFAULT_ADAPTER, type LoraConfig } from './config.js';
+export {
+  type Adapter,
+  type AdapterOptions,
+  type LoraInit,
+  type LowRankPair,
+  type OutputSlice,
+  scalingOf,
+} from './layers/adapter.js';
+export { LoRAEmbedding } from './layers/lora-embedding.js';
+export { LoRALinear } from './layers/lora-linear.js';
