@@ -20,3 +20,32 @@ export { ModuleList } from './nn/module-list.js';
 export { clipGradNorm } from './train/clip.js';
 export { Adam, AdamW, Optimizer, type ParamGroup, SGD } from './train/optimizer.js';
 export { learningRateAt, type ScheduleOptions } from './train/schedule.js';
+export { Trainer, type TrainerOptions, type TrainingState, type StepMetrics } from './train/trainer.js';
+export {
+  ByteTokenizer,
+  CharTokenizer,
+  Gpt2Tokenizer,
+  bytesToUnicode,
+  END_OF_TEXT,
+  GPT2_SPLIT_PATTERN,
+  parseEncoderJson,
+  parseVocabBpe,
+  tokenizerFromSpec,
+  StreamDecoder,
+  type Tokenizer,
+  type TokenizerSpec,
+  type Gpt2EncodeOptions,
+} from './tokenizers/index.js';
+export {
+  defaultCorpus,
+  encodeCorpus,
+  splitTrainVal,
+  randomBatches,
+  RandomBatches,
+  sequentialBatches,
+  sequentialWindowCount,
+  type Batch,
+  type BatchOptions,
+  type RandomBatchOptions,
+  type RandomBatchState,
+} from './data/index.js';
