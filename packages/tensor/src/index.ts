@@ -33,6 +33,7 @@ export * from './ops/elementwise.js';
 export * from './ops/indexing.js';
 export * from './ops/matmul.js';
 export * from './ops/nn.js';
+export * as linalg from './linalg/index.js';
 export * from './ops/reduce.js';
 export { Generator, manualSeed, normalAt, uniformAt } from './rng.js';
 export { broadcastShapes, type Shape, sizeOf } from './shape.js';
