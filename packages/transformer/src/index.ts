@@ -2,6 +2,19 @@
  * @typegrad/transformer: modules, a GPT-2-compatible model, training, generation, tokenizers.
  */
 
+export {
+  type Batch,
+  type BatchOptions,
+  defaultCorpus,
+  encodeCorpus,
+  RandomBatches,
+  type RandomBatchOptions,
+  type RandomBatchState,
+  randomBatches,
+  sequentialBatches,
+  sequentialWindowCount,
+  splitTrainVal,
+} from './data/index.js';
 export { type BeamSearchOptions, beamSearch } from './generate/beam.js';
 export { type GenerateOptions, generate, lastLogits } from './generate/generate.js';
 export { argmaxOf, bannedByNgram, type SamplingOptions, sampleToken } from './generate/sample.js';
@@ -17,35 +30,23 @@ export { LayerNorm } from './nn/layer-norm.js';
 export { Linear } from './nn/linear.js';
 export { Module } from './nn/module.js';
 export { ModuleList } from './nn/module-list.js';
-export { clipGradNorm } from './train/clip.js';
-export { Adam, AdamW, Optimizer, type ParamGroup, SGD } from './train/optimizer.js';
-export { learningRateAt, type ScheduleOptions } from './train/schedule.js';
-export { Trainer, type TrainerOptions, type TrainingState, type StepMetrics } from './train/trainer.js';
 export {
   ByteTokenizer,
-  CharTokenizer,
-  Gpt2Tokenizer,
   bytesToUnicode,
+  CharTokenizer,
   END_OF_TEXT,
   GPT2_SPLIT_PATTERN,
+  type Gpt2EncodeOptions,
+  Gpt2Tokenizer,
   parseEncoderJson,
   parseVocabBpe,
-  tokenizerFromSpec,
   StreamDecoder,
   type Tokenizer,
   type TokenizerSpec,
-  type Gpt2EncodeOptions,
+  tokenizerFromSpec,
 } from './tokenizers/index.js';
-export {
-  defaultCorpus,
-  encodeCorpus,
-  splitTrainVal,
-  randomBatches,
-  RandomBatches,
-  sequentialBatches,
-  sequentialWindowCount,
-  type Batch,
-  type BatchOptions,
-  type RandomBatchOptions,
-  type RandomBatchState,
-} from './data/index.js';
+export { clipGradNorm } from './train/clip.js';
+export { evaluateLoss } from './train/evaluate.js';
+export { Adam, AdamW, Optimizer, type ParamGroup, SGD } from './train/optimizer.js';
+export { learningRateAt, type ScheduleOptions } from './train/schedule.js';
+export { type StepMetrics, Trainer, type TrainerOptions, type TrainingState } from './train/trainer.js';

@@ -1,3 +1,14 @@
 /** Node-only parts of @typegrad/transformer (file system): import from '@typegrad/transformer/node'. */
-export { loadGpt2Tokenizer } from './tokenizers/node.js';
+
 export { readTextCorpus } from './data/node.js';
+export { loadGpt2Tokenizer } from './tokenizers/node.js';
+export { loadTrainingCheckpoint, saveTrainingCheckpoint } from './train/checkpoint.js';
+export { loadRun } from './train/load-run.js';
+export { TrainingProgress } from './train/node-progress.js';
+export {
+  CHECKPOINT_FILE,
+  groupsForDecay,
+  type PretrainOptions,
+  pretrain,
+  writeFileAtomic,
+} from './train/pretrain.js';

@@ -3,7 +3,7 @@ import * as T from '@typegrad/tensor';
 import type { Module } from '../nn/module.js';
 import { clipGradNorm } from './clip.js';
 import type { Optimizer } from './optimizer.js';
-import { type ScheduleOptions, learningRateAt } from './schedule.js';
+import { learningRateAt, type ScheduleOptions } from './schedule.js';
 
 /** One line of training metrics (also what the JSONL log holds). */
 export interface StepMetrics {
@@ -45,7 +45,7 @@ export interface TrainerOptions<B> {
   evalEvery?: number;
   /** Persist state every `checkpointEvery` steps (and at the end). */
   checkpointEvery?: number;
-  saveCheckpoint?: (state: TrainingState) => void;
+  saveCheckpoint?: (state: TrainingState) => void | Promise<void>;
   /** Generators whose counters belong to the state (dropout), by name. */
   generators?: Record<string, T.Generator>;
   /** Called after every step (progress display, JSONL log). */
@@ -75,13 +75,19 @@ export class Trainer<B> {
   }
 
   state(): TrainingState {
-    const generators = Object.fromEntries(Object.entries(this.options.generators ?? {}).map(([k, g]) => [k, g.counter]));
-    const model = new Map([...this.options.model.namedParameters()].filter(([, p]) => p.requiresGrad).map(([k, p]) => [k, p.value]));
+    const generators = Object.fromEntries(
+      Object.entries(this.options.generators ?? {}).map(([k, g]) => [k, g.counter]),
+    );
+    const model = new Map(
+      [...this.options.model.namedParameters()]
+        .filter(([, p]) => p.requiresGrad)
+        .map(([k, p]) => [k, p.value]),
+    );
     return { step: this.step, model, optimizer: this.options.optimizer.stateDict(), generators };
   }
 
   /** Runs until `totalSteps` (or `shouldStop`); returns the metrics of the last step. */
-  run(): StepMetrics | undefined {
+  async run(): Promise<StepMetrics | undefined> {
     const o = this.options;
     const accumulation = o.gradientAccumulation ?? 1;
     const started = performance.now();
@@ -124,10 +130,15 @@ export class Trainer<B> {
       }
       o.onStep?.(last);
       const stop = o.shouldStop?.() ?? false;
-      if (o.saveCheckpoint && ((o.checkpointEvery && this.step % o.checkpointEvery === 0) || finished || stop)) {
-        o.saveCheckpoint(this.state());
+      if (
+        o.saveCheckpoint &&
+        ((o.checkpointEvery && this.step % o.checkpointEvery === 0) || finished || stop)
+      ) {
+        await o.saveCheckpoint(this.state());
       }
       if (stop) break;
+      // Let signal handlers and progress output run between steps.
+      await new Promise<void>((resolve) => setTimeout(resolve, 0));
     }
     return last;
   }
