@@ -1,17 +1,18 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
-// Tests import packages by name; point the names at sources so no build is needed first.
-const src = (pkg: string) => fileURLToPath(new URL(`./packages/${pkg}/src/index.ts`, import.meta.url));
+// Tests import packages by name; point the names (and their /node entries) at sources so no build is needed first.
+const packages = fileURLToPath(new URL('./packages/', import.meta.url));
 
 export default defineConfig({
   resolve: {
-    alias: {
-      '@typegrad/tensor': src('tensor'),
-      '@typegrad/autograd': src('autograd'),
-      '@typegrad/transformer': src('transformer'),
-      '@typegrad/lora': src('lora'),
-    },
+    alias: [
+      {
+        find: /^@typegrad\/(tensor|autograd|transformer|lora)\/node$/,
+        replacement: `${packages}$1/src/node.ts`,
+      },
+      { find: /^@typegrad\/(tensor|autograd|transformer|lora)$/, replacement: `${packages}$1/src/index.ts` },
+    ],
   },
   test: {
     include: ['packages/*/test/**/*.test.ts'],

@@ -1,17 +1,11 @@
-import { appendFileSync } from 'node:fs';
 import cliProgress from 'cli-progress';
 import type { StepMetrics } from './trainer.js';
 
-/** A terminal progress bar (steps, loss, tokens/s, ETA) plus a JSONL metrics log. */
+/** A terminal progress bar: steps, loss, validation loss, learning rate, tokens/s, ETA. */
 export class TrainingProgress {
   private readonly bar: cliProgress.SingleBar;
 
-  constructor(
-    totalSteps: number,
-    startStep: number,
-    private readonly metricsPath?: string,
-    label = 'train',
-  ) {
+  constructor(totalSteps: number, startStep: number, label = 'train') {
     this.bar = new cliProgress.SingleBar(
       {
         format: `${label} {bar} {value}/{total} | loss {loss} | val {val} | lr {lr} | {tps} tok/s | ETA {eta_formatted}`,
@@ -32,7 +26,6 @@ export class TrainingProgress {
       lr: m.lr.toExponential(2),
       tps: m.tokensPerSecond.toFixed(0),
     });
-    if (this.metricsPath) appendFileSync(this.metricsPath, `${JSON.stringify(m)}\n`);
   }
 
   stop(): void {

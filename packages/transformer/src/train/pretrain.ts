@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Tensor } from '@typegrad/autograd';
 import * as T from '@typegrad/tensor';
@@ -112,10 +112,12 @@ export async function pretrain(
       stopRequested || (o.maxSeconds !== undefined && (performance.now() - started) / 1000 > o.maxSeconds),
   });
   if (o.resume) trainer.restore((await loadTrainingCheckpoint(checkpointPath)).state);
-  const progress = o.quiet
-    ? null
-    : new TrainingProgress(o.steps, trainer.step, join(o.outDir, 'metrics.jsonl'), 'pretrain');
-  trainer.options.onStep = (m) => progress?.update(m);
+  const progress = o.quiet ? null : new TrainingProgress(o.steps, trainer.step, 'pretrain');
+  const metricsPath = join(o.outDir, 'metrics.jsonl');
+  trainer.options.onStep = (m) => {
+    appendFileSync(metricsPath, `${JSON.stringify(m)}\n`);
+    progress?.update(m);
+  };
   let last: StepMetrics | undefined;
   try {
     last = await trainer.run();
