@@ -37,3 +37,18 @@ export * as linalg from './linalg/index.js';
 export * from './ops/reduce.js';
 export { Generator, manualSeed, normalAt, uniformAt } from './rng.js';
 export { broadcastShapes, type Shape, sizeOf } from './shape.js';
+export {
+  parseSafetensors,
+  serializeSafetensors,
+  serializeSafetensorsAsync,
+  planSafetensors,
+  readSafetensorsHeader,
+  SAFETENSORS_DTYPE_SIZES,
+  MAX_HEADER_BYTES,
+  type ParsedSafetensors,
+  type NamedArrays,
+  type SafetensorsPlan,
+  type SafetensorsHeader,
+  type SafetensorsTensorInfo,
+  type SafetensorsDType,
+} from './io/safetensors.js';
