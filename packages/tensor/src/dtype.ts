@@ -74,7 +74,7 @@ export function assertDType(op: string, dtype: DType, allowed: readonly DType[])
 /** Converts a JS number to what storing it in `dtype` yields (truncation for int32, 0/1 for bool). */
 export function castScalar(value: number, dtype: DType): number {
   if (dtype === 'int32') return value | 0;
-  if (dtype === 'bool') return value ? 1 : 0;
+  if (dtype === 'bool') return value !== 0 ? 1 : 0; // NaN is non-zero, so true (as cast)
   if (dtype === 'float32') return Math.fround(value);
   return value;
 }

@@ -31,6 +31,11 @@ export function untrackArray(x: NDArray): void {
   for (const scope of scopes) scope.delete(x);
 }
 
+/** Called when an array was garbage collected without dispose(). */
+export function forgetCollectedArray(): void {
+  live.arrays--;
+}
+
 export function trackStorage(backend: string, delta: 1 | -1): void {
   live.storages.set(backend, (live.storages.get(backend) ?? 0) + delta);
 }
@@ -57,9 +62,12 @@ export function tidy<T>(fn: () => T): T {
   let result: T;
   try {
     result = fn();
-  } finally {
+  } catch (err) {
     scopes.pop();
+    for (const x of scope) x.dispose(); // nothing made by a failed fn survives it
+    throw err;
   }
+  scopes.pop();
   if (result instanceof Promise) throw new ArgumentError('tidy: fn must be synchronous; await outside tidy');
   const kept = new Set<NDArray>();
   collectArrays(result, kept, new Set());

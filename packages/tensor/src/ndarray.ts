@@ -1,6 +1,6 @@
 import type { Storage } from './backend.js';
 import { allocTyped, type DType, type TypedArray } from './dtype.js';
-import { trackArray, trackStorage, untrackArray } from './engine.js';
+import { forgetCollectedArray, trackArray, trackStorage, untrackArray } from './engine.js';
 import { ArgumentError, fmtShape, ShapeError } from './errors.js';
 import { getBackend, getKernel } from './kernels.js';
 import {
@@ -25,7 +25,10 @@ function release(storage: Storage): void {
 }
 
 // Safety net: an NDArray dropped without dispose() still releases its storage.
-const finalizer = new FinalizationRegistry<Storage>(release);
+const finalizer = new FinalizationRegistry<Storage>((storage) => {
+  forgetCollectedArray();
+  release(storage);
+});
 
 /** Nested number arrays, as `toArray()` returns and `fromArray()` takes. */
 export type NestedArray = number | boolean | NestedArray[];

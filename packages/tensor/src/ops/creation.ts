@@ -52,7 +52,9 @@ export function fromArray(
   if (options.shape) {
     assertValidShape('fromArray', options.shape);
     if (sizeOf(options.shape) !== flat.length) {
-      throw new ShapeError(`fromArray: ${flat.length} values do not fill shape ${fmtShape(options.shape)}`);
+      throw new ShapeError(
+        `fromArray: data of shape ${fmtShape(shape)} (${flat.length} values) does not fill shape ${fmtShape(options.shape)}`,
+      );
     }
     shape = [...options.shape];
   }
@@ -91,15 +93,20 @@ export function scalar(value: number, options: CreateOptions = {}): NDArray {
 }
 
 export function full(shape: Shape, value: number, options: CreateOptions = {}): NDArray {
-  assertValidShape('full', shape);
+  return filled('full', shape, value, options);
+}
+
+export const zeros = (shape: Shape, options: CreateOptions = {}) => filled('zeros', shape, 0, options);
+export const ones = (shape: Shape, options: CreateOptions = {}) => filled('ones', shape, 1, options);
+
+/** `full` under the name of the op the user called, so a bad shape is reported as theirs. */
+function filled(op: string, shape: Shape, value: number, options: CreateOptions): NDArray {
+  assertValidShape(op, shape);
   const dtype = options.dtype ?? 'float32';
   const data = allocTyped(dtype, sizeOf(shape));
   data.fill(castScalar(value, dtype));
   return fromTyped(data, shape, options.backend);
 }
-
-export const zeros = (shape: Shape, options: CreateOptions = {}) => full(shape, 0, options);
-export const ones = (shape: Shape, options: CreateOptions = {}) => full(shape, 1, options);
 
 const like = (x: NDArray, options: CreateOptions) => ({ dtype: x.dtype, backend: x.backend, ...options });
 export const zerosLike = (x: NDArray, options: CreateOptions = {}) => full(x.shape, 0, like(x, options));
@@ -125,6 +132,8 @@ export function linspace(start: number, stop: number, num: number, options: Crea
     throw new ArgumentError(`linspace: num must be a non-negative integer, got ${num}`);
   const data = allocTyped(options.dtype ?? 'float32', num);
   for (let i = 0; i < num; i++) data[i] = num === 1 ? start : start + ((stop - start) * i) / (num - 1);
+  // the formula can miss stop by an ulp; the endpoint is exact, as in NumPy
+  if (num > 1) data[num - 1] = stop;
   return fromTyped(data, [num], options.backend);
 }
 

@@ -111,10 +111,11 @@ export const logicalOr = (a: Operand, b: Operand) => binary('logicalOr', a, b);
 
 /** Picks from `a` where `cond` is true, else from `b`, with broadcasting of all three. */
 export function where(cond: NDArray, a: Operand, b: Operand): NDArray {
+  // checked before the scalar operands are made, so a failed call leaks nothing
+  if (cond.dtype !== 'bool') throw new DTypeError(`where: condition must be bool, got ${cond.dtype}`);
   const x = asArray('where', a, b instanceof NDArray ? b : cond);
   const y = asArray('where', b, x);
   const backend = sameBackend('where', cond, x, y);
-  if (cond.dtype !== 'bool') throw new DTypeError(`where: condition must be bool, got ${cond.dtype}`);
   const shape = broadcastShapes('where', broadcastShapes('where', cond.shape, x.shape), y.shape);
   const views = [cond, x, y].map((t) => t.expand(shape));
   const out = new NDArray(

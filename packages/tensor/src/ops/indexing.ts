@@ -4,14 +4,18 @@ import { NDArray } from '../ndarray.js';
 import { assertValidShape, normalizeAxis, type Shape } from '../shape.js';
 import { sameBackend } from './util.js';
 
-function checkIndices(op: string, indices: NDArray, dim: number): void {
+/** Checks `indices` address axis `axis` of an array of `shape`; the error names both shapes. */
+function checkIndices(op: string, indices: NDArray, shape: Shape, axis: number): void {
   if (indices.dtype !== 'int32') throw new DTypeError(`${op}: indices must be int32, got ${indices.dtype}`);
   // Bounds are checked here once, so kernels can trust them; device backends pay a readback.
   if (indices.size === 0 || !getBackend(indices.backend).canReadSync) return;
+  const dim = shape[axis];
   const idx = indices.dataSync();
   for (let i = 0; i < idx.length; i++) {
     if (idx[i] < 0 || idx[i] >= dim) {
-      throw new ArgumentError(`${op}: index ${idx[i]} is out of range for an axis of size ${dim}`);
+      throw new ArgumentError(
+        `${op}: index ${idx[i]} is out of range for axis ${axis} of size ${dim} (array ${fmtShape(shape)}, indices ${fmtShape(indices.shape)})`,
+      );
     }
   }
 }
@@ -23,7 +27,7 @@ function checkIndices(op: string, indices: NDArray, dim: number): void {
 export function gather(x: NDArray, indices: NDArray, axis = 0): NDArray {
   const backend = sameBackend('gather', x, indices);
   const a = normalizeAxis('gather', axis, x.rank);
-  checkIndices('gather', indices, x.shape[a]);
+  checkIndices('gather', indices, x.shape, a);
   const shape = [...x.shape.slice(0, a), ...indices.shape, ...x.shape.slice(a + 1)];
   return new NDArray(getKernel(backend, 'gather')(x, indices, a), shape);
 }
@@ -33,7 +37,7 @@ export function scatterAdd(shape: Shape, indices: NDArray, updates: NDArray, axi
   const backend = sameBackend('scatterAdd', indices, updates);
   assertValidShape('scatterAdd', shape);
   const a = normalizeAxis('scatterAdd', axis, shape.length);
-  checkIndices('scatterAdd', indices, shape[a]);
+  checkIndices('scatterAdd', indices, shape, a);
   const expected = [...shape.slice(0, a), ...indices.shape, ...shape.slice(a + 1)];
   if (expected.length !== updates.rank || expected.some((d, i) => d !== updates.shape[i])) {
     throw new ShapeError(

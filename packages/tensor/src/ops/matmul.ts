@@ -20,16 +20,26 @@ export function matmul(a: NDArray, b: NDArray): NDArray {
   if (a.dtype !== b.dtype || !isFloat(a.dtype)) {
     throw new DTypeError(`matmul: operands must share a float dtype, got ${a.dtype} and ${b.dtype}`);
   }
-  const x = a.rank === 1 ? a.unsqueeze(0) : a;
-  const y = b.rank === 1 ? b.unsqueeze(1) : b;
-  const [M, K] = x.shape.slice(-2);
-  const [K2, N] = y.shape.slice(-2);
+  // shapes are checked before any view is made, so that a failed call leaks nothing
+  const aShape = a.rank === 1 ? [1, a.shape[0]] : a.shape;
+  const bShape = b.rank === 1 ? [b.shape[0], 1] : b.shape;
+  const [M, K] = aShape.slice(-2);
+  const [K2, N] = bShape.slice(-2);
   if (K !== K2) {
     throw new ShapeError(
       `matmul: inner dims differ: ${fmtShape(a.shape)} x ${fmtShape(b.shape)} (${K} vs ${K2})`,
     );
   }
-  const batch = broadcastShapes('matmul', x.shape.slice(0, -2), y.shape.slice(0, -2));
+  let batch: number[];
+  try {
+    batch = broadcastShapes('matmul', aShape.slice(0, -2), bShape.slice(0, -2));
+  } catch {
+    throw new ShapeError(
+      `matmul: batch dims of ${fmtShape(a.shape)} and ${fmtShape(b.shape)} cannot be broadcast together`,
+    );
+  }
+  const x = a.rank === 1 ? a.unsqueeze(0) : a;
+  const y = b.rank === 1 ? b.unsqueeze(1) : b;
   const xv = x.expand([...batch, M, K]);
   const yv = y.expand([...batch, K, N]);
   const storage = getKernel(backend, 'matmul')(xv, yv, a.dtype);

@@ -1,6 +1,6 @@
 import { tidy } from '../engine.js';
-import { DTypeError, fmtShape, ShapeError } from '../errors.js';
-import { getKernel, hasKernel } from '../kernels.js';
+import { ArgumentError, DTypeError, fmtShape, ShapeError } from '../errors.js';
+import { getBackend, getKernel, hasKernel } from '../kernels.js';
 import { NDArray } from '../ndarray.js';
 import { normalizeAxes, normalizeAxis } from '../shape.js';
 import { arange } from './creation.js';
@@ -150,6 +150,7 @@ export function crossEntropy(logits: NDArray, targets: NDArray, options: CrossEn
   }
   if (targets.dtype !== 'int32')
     throw new DTypeError(`crossEntropy: targets must be int32, got ${targets.dtype}`);
+  checkTargets(logits, targets, ignoreIndex);
   return tidy(() => {
     const logp = logSoftmax(logits, -1).reshape([-1]);
     const valid = notEqual(targets, ignoreIndex);
@@ -166,4 +167,21 @@ export function crossEntropy(logits: NDArray, targets: NDArray, options: CrossEn
     const total = sum(loss);
     return reduction === 'sum' ? total : div(total, sum(cast(valid, loss.dtype)));
   });
+}
+
+/**
+ * Targets must be classes in [0, C) or `ignoreIndex`: the flat gather in crossEntropy would
+ * otherwise read a neighbouring row's logit instead of failing. Device backends skip the readback.
+ */
+function checkTargets(logits: NDArray, targets: NDArray, ignoreIndex: number): void {
+  if (!getBackend(targets.backend).canReadSync) return;
+  const C = logits.shape[logits.rank - 1];
+  const t = targets.dataSync();
+  for (let i = 0; i < t.length; i++) {
+    if (t[i] !== ignoreIndex && (t[i] < 0 || t[i] >= C)) {
+      throw new ArgumentError(
+        `crossEntropy: target ${t[i]} is out of range for ${C} classes (logits ${fmtShape(logits.shape)}, targets ${fmtShape(targets.shape)})`,
+      );
+    }
+  }
 }

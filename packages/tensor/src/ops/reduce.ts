@@ -1,5 +1,6 @@
 import type { ArgReduceOp, ReduceOp } from '../backend.js';
 import { type DType, isFloat } from '../dtype.js';
+import { fmtShape, ShapeError } from '../errors.js';
 import { getKernel } from '../kernels.js';
 import { NDArray } from '../ndarray.js';
 import { normalizeAxes, normalizeAxis } from '../shape.js';
@@ -46,7 +47,7 @@ export function mean(x: NDArray, axes?: Axes, options: ReduceOptions = {}): NDAr
 export function argReduce(op: ArgReduceOp, x: NDArray, axis = -1, options: ReduceOptions = {}): NDArray {
   const backend = sameBackend(op, x);
   const a = normalizeAxis(op, axis, x.rank);
-  if (x.shape[a] === 0) throw new RangeError(`${op}: axis ${a} of shape [${x.shape.join(', ')}] is empty`);
+  if (x.shape[a] === 0) throw new ShapeError(`${op}: axis ${a} of shape ${fmtShape(x.shape)} is empty`);
   return new NDArray(
     getKernel(backend, 'argReduce')(op, x, a),
     reducedShape(x.shape, [a], options.keepdims ?? false),

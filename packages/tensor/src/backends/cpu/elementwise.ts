@@ -29,7 +29,7 @@ export const UNARY: Record<UnaryOp, Unary> = {
   square: (x) => x * x,
   log1p: Math.log1p,
   expm1: Math.expm1,
-  logicalNot: (x) => (x ? 0 : 1),
+  logicalNot: (x) => (x === 0 ? 1 : 0), // NaN is non-zero, so true (as NumPy)
 };
 
 export const BINARY: Record<BinaryOp, Binary> = {
@@ -46,8 +46,8 @@ export const BINARY: Record<BinaryOp, Binary> = {
   lessEqual: (a, b) => (a <= b ? 1 : 0),
   greater: (a, b) => (a > b ? 1 : 0),
   greaterEqual: (a, b) => (a >= b ? 1 : 0),
-  logicalAnd: (a, b) => (a && b ? 1 : 0),
-  logicalOr: (a, b) => (a || b ? 1 : 0),
+  logicalAnd: (a, b) => (a !== 0 && b !== 0 ? 1 : 0),
+  logicalOr: (a, b) => (a !== 0 || b !== 0 ? 1 : 0),
 };
 
 export function unaryKernel(op: UnaryOp, x: NDArray, outDtype: DType): Storage {
@@ -81,7 +81,7 @@ export function copyKernel(x: NDArray, dtype: DType): Storage {
   const src = rowMajor(x);
   if (dtype === 'bool') {
     const out = allocTyped('bool', src.length);
-    for (let i = 0; i < src.length; i++) out[i] = src[i] ? 1 : 0;
+    for (let i = 0; i < src.length; i++) out[i] = src[i] !== 0 ? 1 : 0; // NaN is non-zero
     return cpuStorage(out);
   }
   const out = allocTyped(dtype, src.length);

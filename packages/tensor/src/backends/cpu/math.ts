@@ -5,6 +5,7 @@ const TWO_OVER_SQRT_PI = 2 / Math.sqrt(Math.PI);
 /** erf(x): Taylor series near 0, continued fraction for erfc in the tails; ~1e-14 absolute. */
 export function erf(x: number): number {
   if (Number.isNaN(x)) return Number.NaN;
+  if (x === 0) return x; // erf(±0) = ±0
   const ax = Math.abs(x);
   if (ax < 2.5) {
     // erf(x) = 2/sqrt(pi) * sum_n (-1)^n x^(2n+1) / (n! (2n+1))

@@ -17,13 +17,24 @@ function reducedLast(
   return { data, outer: inner === 0 ? sizeOf(kept.map((a) => x.shape[a])) : data.length / inner, inner };
 }
 
-const INIT: Record<ReduceOp, number> = { sum: 0, prod: 1, max: -Infinity, min: Infinity };
+/**
+ * The identity of `op` in `dtype`, which an empty reduction returns (TensorFlow's convention):
+ * max starts from the lowest value the dtype holds, min from the highest.
+ */
+function identity(op: ReduceOp, dtype: DType): number {
+  if (op === 'sum') return 0;
+  if (op === 'prod') return 1;
+  const [lowest, highest] =
+    dtype === 'int32' ? [-(2 ** 31), 2 ** 31 - 1] : dtype === 'bool' ? [0, 1] : [-Infinity, Infinity];
+  return op === 'max' ? lowest : highest;
+}
 
 export function reduceKernel(op: ReduceOp, x: NDArray, axes: readonly number[], outDtype: DType): Storage {
   const { data, outer, inner } = reducedLast(x, axes);
   const out = allocTyped(outDtype, outer);
+  const init = identity(op, outDtype);
   for (let o = 0; o < outer; o++) {
-    let acc = INIT[op];
+    let acc = init;
     const base = o * inner;
     if (op === 'sum') for (let i = 0; i < inner; i++) acc += data[base + i];
     else if (op === 'prod') for (let i = 0; i < inner; i++) acc *= data[base + i];
