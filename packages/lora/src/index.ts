@@ -27,3 +27,4 @@ export {
 } from './layers/adapter.js';
 export { LoRAEmbedding } from './layers/lora-embedding.js';
 export { LoRALinear } from './layers/lora-linear.js';
+export * from './experiments/e2e/index.js';
