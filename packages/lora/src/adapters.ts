@@ -1,5 +1,6 @@
 import * as T from '@typegrad/tensor';
 import type { Module } from '@typegrad/transformer';
+import type { Adapter } from './layers/adapter.js';
 import { LoRAEmbedding } from './layers/lora-embedding.js';
 import { LoRALinear } from './layers/lora-linear.js';
 
@@ -41,13 +42,13 @@ export function setActiveAdapters(
 
 /** Runs `fn` with every adapter switched off (the frozen base model), then switches them back. */
 export function withAdaptersDisabled<R>(model: Module, fn: () => R): R {
-  const layers = loraLayers(model);
-  const before = layers.map(([, l]) => l.disabled);
-  for (const [, l] of layers) l.disabled = true;
+  const layers = mergeable(model);
+  const before = layers.map((l) => l.disabled);
+  for (const l of layers) l.disabled = true;
   try {
     return fn();
   } finally {
-    layers.forEach(([, l], i) => {
+    layers.forEach((l, i) => {
       l.disabled = before[i];
     });
   }
@@ -74,7 +75,9 @@ export function setMergeOnEval(model: Module, on: boolean): void {
 
 /**
  * A new adapter equal to Σ wᵢ·ΔWᵢ exactly, by concatenation (PEFT's 'cat'): A stacks the
- * sources' A rows, B their (weighted, scaled) B columns, so its rank is the sum of theirs.
+ * sources' A rows, B their (weighted, scaled) B columns, so its rank is the sum of theirs. A
+ * source without a pair on some slice contributes zero rows/columns there. Sources must all be
+ * whole-layer or all per-slice on a layer, and not DoRA (a magnitude does not add linearly).
  */
 export function addWeightedAdapter(
   model: Module,
@@ -85,26 +88,52 @@ export function addWeightedAdapter(
   if (sources.length !== weights.length || sources.length === 0) {
     throw new T.ArgumentError(`addWeightedAdapter: ${sources.length} sources but ${weights.length} weights`);
   }
-  for (const [, layer] of loraLayers(model)) {
-    const present = sources.map((s, i) => [layer.adapters.get(s), weights[i]] as const).filter(([a]) => a);
+  for (const [path, layer] of loraLayers(model)) {
+    const present = sources
+      .map((s, i) => ({ adapter: layer.adapters.get(s), weight: weights[i] }))
+      .filter((x): x is { adapter: Adapter; weight: number } => x.adapter !== undefined);
     if (present.length === 0) continue;
-    const slices = present[0][0]!.pairs.map((p) => p.slice.name);
-    const r = present.reduce((n, [a]) => n + a!.options.r, 0);
-    const added = layer.addAdapter(name, { r, alpha: r }, layer.slices.length > 1 ? slices : undefined); // scaling 1
+    const dora = present.find(({ adapter }) => adapter.magnitude);
+    if (dora) throw new T.ArgumentError(`addWeightedAdapter: '${dora.adapter.name}' on '${path}' is DoRA`);
+    const isWhole = (a: Adapter) => a.pairs.length === 1 && layer.pairKey(a, a.pairs[0].slice) === a.name;
+    const wholeCount = present.filter(({ adapter }) => isWhole(adapter)).length;
+    if (wholeCount !== 0 && wholeCount !== present.length) {
+      throw new T.ArgumentError(
+        `addWeightedAdapter: on '${path}', adapters ${sources.join(', ')} mix whole-layer and per-slice pairs`,
+      );
+    }
+    const sliceNames =
+      wholeCount > 0
+        ? undefined
+        : layer.slices
+            .map((s) => s.name)
+            .filter((n) => present.some(({ adapter }) => adapter.pairs.some((p) => p.slice.name === n)));
+    const r = present.reduce((n, { adapter }) => n + adapter.options.r, 0);
+    const added = layer.addAdapter(name, { r, alpha: r }, sliceNames); // scaling 1
+    const dtype = layer.weight.dtype;
     for (const pair of added.pairs) {
-      const parts = present
-        .map(([a, w]) => a!.pairs.find((p) => p.slice.name === pair.slice.name))
-        .map((p, i) => ({ p, w: present[i][1], s: present[i][0]!.scaling }));
-      const A = T.concat(
-        parts.map(({ p }) => p!.A.value),
-        0,
-      );
-      const B = T.tidy(() =>
-        T.concat(
-          parts.map(({ p, w, s }) => T.mul(p!.B.value, w * s)),
-          1,
-        ),
-      );
+      const { A, B } = T.tidy(() => {
+        const parts = present.map(({ adapter, weight }) => {
+          const p = sliceNames
+            ? adapter.pairs.find((q) => q.slice.name === pair.slice.name)
+            : adapter.pairs[0];
+          const rows = adapter.options.r;
+          const out = pair.slice.end - pair.slice.start;
+          return p
+            ? { A: p.A.value, B: T.mul(p.B.value, weight * adapter.scaling) }
+            : { A: T.zeros([rows, layer.inFeatures], { dtype }), B: T.zeros([out, rows], { dtype }) };
+        });
+        return {
+          A: T.concat(
+            parts.map((x) => x.A),
+            0,
+          ),
+          B: T.concat(
+            parts.map((x) => x.B),
+            1,
+          ),
+        };
+      });
       pair.A.assign(A);
       pair.B.assign(B);
     }

@@ -121,7 +121,8 @@ export function applyLora(
         useDora: config.useDora,
         seed,
       },
-      target.slices ?? (layer.slices.length > 1 ? layer.slices.map((s) => s.name) : undefined),
+      // No role slices: one pair over the whole projection (PEFT's LoRA on a fused c_attn).
+      target.slices,
     );
     adapted.set(target.path, layer);
   });

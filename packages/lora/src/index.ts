@@ -15,8 +15,10 @@ export {
   unmergeAdapters,
   withAdaptersDisabled,
 } from './adapters.js';
+export * from './analysis/index.js';
 export { applyLora, resolveTargets } from './apply.js';
 export { DEFAULT_ADAPTER, type LoraConfig } from './config.js';
+export * from './experiments/e2e/index.js';
 export {
   type Adapter,
   type AdapterOptions,
@@ -27,4 +29,3 @@ export {
 } from './layers/adapter.js';
 export { LoRAEmbedding } from './layers/lora-embedding.js';
 export { LoRALinear } from './layers/lora-linear.js';
-export * from './experiments/e2e/index.js';

@@ -12,6 +12,8 @@ export class LoRAEmbedding extends Module {
   readonly A: Tensor;
   readonly B: Tensor;
   readonly scaling: number;
+  /** When true, forward looks up the frozen table alone. */
+  disabled = false;
   private original: T.NDArray | null = null;
 
   constructor(
@@ -54,7 +56,7 @@ export class LoRAEmbedding extends Module {
 
   forward(ids: T.NDArray): Tensor {
     const base = gather(this.weight, ids, 0); // [..., dim]
-    if (this.merged) return base;
+    if (this.merged || this.disabled) return base;
     const low = gather(this.A.T, ids, 0); // [..., r]
     return add(base, mul(matmul(low, this.B.T), this.scaling));
   }

@@ -1,7 +1,15 @@
 import { add, concat, matmul, mul, noGrad, Tensor } from '@typegrad/autograd';
 import * as T from '@typegrad/tensor';
 import { Dropout, type Linear, Module } from '@typegrad/transformer';
-import { type Adapter, type AdapterOptions, freshPair, type OutputSlice, scalingOf } from './adapter.js';
+import {
+  type Adapter,
+  type AdapterOptions,
+  freshPair,
+  type LowRankPair,
+  type OutputSlice,
+  pissaPair,
+  scalingOf,
+} from './adapter.js';
 
 /**
  * A Linear layer with low-rank adapters (Hu et al. 2021): y = x·W0ᵀ + b + Σ scaling·(x·Aᵀ)·Bᵀ.
@@ -46,14 +54,25 @@ export class LoRALinear extends Module {
     return this.original !== null;
   }
 
-  /** Adds adapter `name` on the named output slices (default: every slice) and activates it. */
+  /**
+   * Adds adapter `name` and activates it: one pair per named output slice (loralib's MergedLinear),
+   * or, without `sliceNames`, one pair over all outputs (PEFT's LoRA on a whole fused c_attn).
+   * `init: 'pissa'` also replaces W0 by its residual on those outputs (see `pissaPair`); deleting
+   * the adapter later leaves the residual in place, as PEFT does.
+   */
   addAdapter(name: string, options: AdapterOptions, sliceNames?: readonly string[]): Adapter {
     if (this.adapters.has(name)) throw new T.ArgumentError(`LoRALinear: adapter '${name}' already exists`);
     if (this.merged) throw new T.ArgumentError(`LoRALinear: unmerge before adding adapter '${name}'`);
-    const chosen = sliceNames ? sliceNames.map((s) => this.sliceNamed(s)) : this.slices;
+    const chosen = sliceNames ? sliceNames.map((s) => this.sliceNamed(s)) : [this.wholeOutput()];
+    if (options.useDora && (chosen.length !== 1 || chosen[0].end - chosen[0].start !== this.outFeatures)) {
+      throw new T.ArgumentError(`LoRALinear: DoRA needs one adapter over all ${this.outFeatures} outputs`);
+    }
     const dtype = this.weight.dtype;
     const generator = options.seed === undefined ? this.generator : new T.Generator(options.seed);
-    const pairs = chosen.map((slice) => freshPair(slice, this.inFeatures, options, generator, dtype));
+    const pairs =
+      options.init === 'pissa'
+        ? this.pissaPairs(chosen, options)
+        : chosen.map((slice) => freshPair(slice, this.inFeatures, options, generator, dtype));
     const adapter: Adapter = {
       name,
       options: {
@@ -70,16 +89,16 @@ export class LoRALinear extends Module {
       dropout: new Dropout(options.dropout ?? 0, generator),
       magnitude: null,
     };
+    // A layer already in eval mode must not start with its adapter's dropout in training mode.
+    adapter.dropout.training = this.training;
+    this.adapters.set(name, adapter);
     if (adapter.options.useDora) {
-      if (pairs.length !== 1 || chosen[0].end - chosen[0].start !== this.outFeatures) {
-        throw new T.ArgumentError(`LoRALinear: DoRA needs one adapter over all ${this.outFeatures} outputs`);
-      }
+      // ‖W0 + ΔW‖ per output row (PEFT's dora_init): ‖W0‖ for a zero B, the full weight's norm for PiSSA.
       adapter.magnitude = new Tensor(
-        T.tidy(() => rowNorms(this.weightOutIn())),
+        T.tidy(() => rowNorms(T.add(this.weightOutIn(), this.deltaWeight(name)))),
         { requiresGrad: true },
       );
     }
-    this.adapters.set(name, adapter);
     this.registerAdapterParameters(adapter);
     this.active = [...this.active, { name, weight: 1 }];
     return adapter;
@@ -94,9 +113,37 @@ export class LoRALinear extends Module {
     if (a.magnitude) this.registerParameter(`lora_magnitude.${a.name}`, a.magnitude);
   }
 
-  /** `default` for a whole-layer adapter, `default.q` for one on slice q. */
+  /** `default` for a pair over all outputs, `default.q` for one on slice q. */
   pairKey(a: Adapter, slice: OutputSlice): string {
-    return this.slices.length === 1 ? a.name : `${a.name}.${slice.name}`;
+    return slice.start === 0 && slice.end === this.outFeatures ? a.name : `${a.name}.${slice.name}`;
+  }
+
+  /** The slice covering every output: the only slice of a plain layer, 'all' for a fused one. */
+  wholeOutput(): OutputSlice {
+    const only = this.slices.length === 1 ? this.slices[0] : null;
+    return only && only.start === 0 && only.end === this.outFeatures
+      ? only
+      : { name: 'all', start: 0, end: this.outFeatures };
+  }
+
+  /** PiSSA pairs for `chosen`, writing each slice's residual into W0 (float64 math, stored in W0's dtype). */
+  private pissaPairs(chosen: readonly OutputSlice[], options: AdapterOptions): LowRankPair[] {
+    const cols = this.inFeatures;
+    const w = Float64Array.from(this.weightOutIn().dataSync()); // [out, in]
+    const pairs = chosen.map((slice) => {
+      const w0 = T.fromTyped(w.slice(slice.start * cols, slice.end * cols), [slice.end - slice.start, cols]);
+      const { pair, residual } = pissaPair(slice, w0, options, this.weight.dtype);
+      w.set(residual.dataSync(), slice.start * cols);
+      w0.dispose();
+      residual.dispose();
+      return pair;
+    });
+    const updated = T.tidy(() => {
+      const outIn = T.cast(T.fromTyped(w, [this.outFeatures, cols]), this.weight.dtype);
+      return this.base.layout === 'linear' ? outIn : outIn.T.contiguous();
+    });
+    this.weight.assign(updated);
+    return pairs;
   }
 
   sliceNamed(name: string): OutputSlice {
@@ -143,8 +190,8 @@ export class LoRALinear extends Module {
     }
   }
 
-  /** W0 as [out, in] (a view in the conv1d layout). */
-  private weightOutIn(): T.NDArray {
+  /** The stored weight as [out, in] (a view in the conv1d layout): W0, or the merged weight while merged. */
+  weightOutIn(): T.NDArray {
     return this.base.layout === 'linear' ? this.weight.value : this.weight.value.T;
   }
 
