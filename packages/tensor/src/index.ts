@@ -17,6 +17,21 @@ export { DTYPES, type DType, isFloat, promoteTypes, type TypedArray } from './dt
 export { getDefaultBackend, keep, memory, setDefaultBackend, tidy } from './engine.js';
 export { ArgumentError, DTypeError, ShapeError } from './errors.js';
 export {
+  MAX_HEADER_BYTES,
+  type NamedArrays,
+  type ParsedSafetensors,
+  parseSafetensors,
+  planSafetensors,
+  readSafetensorsHeader,
+  SAFETENSORS_DTYPE_SIZES,
+  type SafetensorsDType,
+  type SafetensorsHeader,
+  type SafetensorsPlan,
+  type SafetensorsTensorInfo,
+  serializeSafetensors,
+  serializeSafetensorsAsync,
+} from './io/safetensors.js';
+export {
   type BackendFactory,
   getBackend,
   getKernel,
@@ -27,28 +42,13 @@ export {
   registerKernel,
 } from './kernels.js';
 export type { SliceSpec } from './layout.js';
+export * as linalg from './linalg/index.js';
 export { NDArray, type NestedArray } from './ndarray.js';
 export * from './ops/creation.js';
 export * from './ops/elementwise.js';
 export * from './ops/indexing.js';
 export * from './ops/matmul.js';
 export * from './ops/nn.js';
-export * as linalg from './linalg/index.js';
 export * from './ops/reduce.js';
 export { Generator, manualSeed, normalAt, uniformAt } from './rng.js';
 export { broadcastShapes, type Shape, sizeOf } from './shape.js';
-export {
-  parseSafetensors,
-  serializeSafetensors,
-  serializeSafetensorsAsync,
-  planSafetensors,
-  readSafetensorsHeader,
-  SAFETENSORS_DTYPE_SIZES,
-  MAX_HEADER_BYTES,
-  type ParsedSafetensors,
-  type NamedArrays,
-  type SafetensorsPlan,
-  type SafetensorsHeader,
-  type SafetensorsTensorInfo,
-  type SafetensorsDType,
-} from './io/safetensors.js';
