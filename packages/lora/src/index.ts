@@ -19,6 +19,11 @@ export * from './analysis/index.js';
 export { applyLora, resolveTargets } from './apply.js';
 export { DEFAULT_ADAPTER, type LoraConfig } from './config.js';
 export * from './experiments/e2e/index.js';
+export type { BiasMode } from './io/extras.js';
+export { loadLoraStateDict, loraStateDict } from './io/loralib.js';
+export { ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE, LORALIB_MERGED_FORMAT, PEFT_PREFIX } from './io/names.js';
+export { type AdapterFileOptions, type AdapterFiles, adapterFiles, applyAdapterFiles } from './io/peft.js';
+export { type PeftLoraConfig, parsePeftConfig, resolvePeftTargets } from './io/peft-config.js';
 export {
   type Adapter,
   type AdapterOptions,

@@ -21,7 +21,21 @@ export { argmaxOf, bannedByNgram, type SamplingOptions, sampleToken } from './ge
 export { CausalSelfAttention, type LayerCache } from './gpt/attention.js';
 export { Block } from './gpt/block.js';
 export { GPT2_SMALL, type GPTConfig, resolveConfig } from './gpt/config.js';
+export type { EmbeddingLike } from './gpt/gpt.js';
 export { type ForwardOptions, GPT } from './gpt/gpt.js';
+export {
+  type CheckpointEntry,
+  checkpointParameters,
+  checkTiedHead,
+  describeConfig,
+  gpt2ConfigJson,
+  HF_GPT2_PREFIX,
+  type HFLoadPlan,
+  loadHFStateDict,
+  parseGPT2Config,
+  planHFLoad,
+  toHFStateDict,
+} from './gpt/hf.js';
 export { MLP } from './gpt/mlp.js';
 export { Dropout } from './nn/dropout.js';
 export { Embedding } from './nn/embedding.js';

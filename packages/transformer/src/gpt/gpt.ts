@@ -10,6 +10,9 @@ import type { LayerCache } from './attention.js';
 import { Block } from './block.js';
 import { type GPTConfig, resolveConfig } from './config.js';
 
+/** A token or position table: an Embedding, or a layer that wraps one (a LoRA embedding). */
+export type EmbeddingLike = Module & { readonly weight: Tensor; forward(ids: T.NDArray): Tensor };
+
 export interface ForwardOptions {
   /** Per-layer key/value caches for incremental decoding; extended in place. */
   cache?: LayerCache[];
@@ -23,8 +26,8 @@ export interface ForwardOptions {
  */
 export class GPT extends Module {
   readonly config: ReturnType<typeof resolveConfig>;
-  readonly wte: Embedding;
-  readonly wpe: Embedding;
+  wte: EmbeddingLike;
+  wpe: EmbeddingLike;
   readonly drop: Dropout;
   readonly h: ModuleList<Block>;
   readonly ln_f: LayerNorm;
@@ -49,6 +52,11 @@ export class GPT extends Module {
     this.ln_f = this.registerModule('ln_f', new LayerNorm(c.n_embd, c.layer_norm_epsilon, init));
     if (!c.tie_word_embeddings)
       throw new T.ArgumentError('GPT: only tied word embeddings are supported (tie_word_embeddings: true)');
+  }
+
+  protected override onChildReplaced(name: string, m: Module): void {
+    if (name === 'wte') this.wte = m as EmbeddingLike;
+    if (name === 'wpe') this.wpe = m as EmbeddingLike;
   }
 
   /** Token ids [B, T] (int32) → logits [B, T, vocab]. */
