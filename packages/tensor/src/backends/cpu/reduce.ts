@@ -29,7 +29,28 @@ function identity(op: ReduceOp, dtype: DType): number {
   return op === 'max' ? lowest : highest;
 }
 
+/**
+ * Sum over the leading axes of a contiguous array (a bias gradient: [B, T, C] → [C]) adds
+ * whole rows, reading memory in order instead of transposing first.
+ */
+function sumLeadingAxes(x: NDArray, axes: readonly number[], outDtype: DType): Storage | null {
+  if (!x.isContiguous || axes.some((a, i) => a !== i) || axes.length === x.rank) return null;
+  const data = rowMajor(x);
+  const width = sizeOf(x.shape.slice(axes.length));
+  const out = allocTyped(outDtype, width);
+  const acc = new Float64Array(width);
+  for (let base = 0; base < data.length; base += width) {
+    for (let j = 0; j < width; j++) acc[j] += data[base + j];
+  }
+  out.set(acc);
+  return cpuStorage(out);
+}
+
 export function reduceKernel(op: ReduceOp, x: NDArray, axes: readonly number[], outDtype: DType): Storage {
+  if (op === 'sum') {
+    const fast = sumLeadingAxes(x, axes, outDtype);
+    if (fast) return fast;
+  }
   const { data, outer, inner } = reducedLast(x, axes);
   const out = allocTyped(outDtype, outer);
   const init = identity(op, outDtype);

@@ -1,6 +1,5 @@
 import type { Backend, Storage } from '../../backend.js';
 import { allocTyped, type DType, dtypeOfTyped, type TypedArray } from '../../dtype.js';
-import { elementOffsets } from '../../layout.js';
 import type { NDArray } from '../../ndarray.js';
 
 /** A cpu storage is a plain typed array. */
@@ -36,7 +35,22 @@ export function rowMajor(x: NDArray): TypedArray {
   const size = x.size;
   if (x.isContiguous) return data.subarray(x.offset, x.offset + size);
   const out = allocTyped(x.dtype, size);
-  const offsets = elementOffsets(x.shape, x.strides, x.offset);
-  for (let i = 0; i < size; i++) out[i] = data[offsets[i]];
+  if (size === 0) return out;
+  // Odometer over the outer axes; the innermost axis is a strided run copied in one loop.
+  const { shape, strides } = x;
+  const rank = shape.length;
+  const inner = shape[rank - 1];
+  const step = strides[rank - 1];
+  const index = new Array<number>(rank).fill(0);
+  let base = x.offset;
+  for (let o = 0; o < size; o += inner) {
+    for (let j = 0, at = base; j < inner; j++, at += step) out[o + j] = data[at];
+    for (let axis = rank - 2; axis >= 0; axis--) {
+      base += strides[axis];
+      if (++index[axis] < shape[axis]) break;
+      base -= strides[axis] * shape[axis];
+      index[axis] = 0;
+    }
+  }
   return out;
 }
