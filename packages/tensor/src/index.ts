@@ -13,6 +13,7 @@ export type {
   UnaryOp,
 } from './backend.js';
 export { BINARY_OPS, UNARY_OPS } from './backend.js';
+export { type CpuOptions, getCpuOptions, setCpuOptions } from './backends/cpu/options.js';
 export { DTYPES, type DType, isFloat, promoteTypes, type TypedArray } from './dtype.js';
 export { getDefaultBackend, keep, memory, setDefaultBackend, tidy } from './engine.js';
 export { ArgumentError, DTypeError, ShapeError } from './errors.js';
