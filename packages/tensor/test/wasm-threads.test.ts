@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import * as T from '@typegrad/tensor';
 import { describe, expect, it } from 'vitest';
 import {
   FunctionBuilder,
@@ -12,6 +13,7 @@ import {
 } from '../src/backends/cpu/wasm/emitter.js';
 import { createWasmMemory } from '../src/backends/cpu/wasm/memory.js';
 import { type KernelFunction, ThreadPool } from '../src/backends/cpu/wasm/pool.js';
+import { runtime, scrambled, withCpuOptions } from './helpers/fast-kernels.js';
 
 /** A pool over a module whose one chunk kernel writes `thread + 1` at params[chunk] after some work. */
 function markingPool() {
@@ -70,6 +72,25 @@ describe('thread pool', () => {
     const params = memory.alloc(40 * 4);
     pool.run(0, 40, params, 1);
     expect([...memory.i32(params, 40)].every((m) => m === 1)).toBe(true);
+  });
+});
+
+describe('threads in the fast kernels', () => {
+  it('a 2-thread matmul shares its chunks with a worker', () => {
+    const rt = runtime();
+    const a = T.fromTyped(scrambled(256 * 256, 1), [256, 256]);
+    const workerChunks = () =>
+      rt
+        .chunksRun()
+        .slice(1)
+        .reduce((s, c) => s + c, 0);
+    const before = workerChunks();
+    withCpuOptions({ threads: 2 }, () => {
+      // A worker busy elsewhere may miss a job; over many jobs it takes some chunks.
+      for (let i = 0; i < 50 && workerChunks() === before; i++) T.matmul(a, a).dispose();
+    });
+    a.dispose();
+    expect(workerChunks()).toBeGreaterThan(before);
   });
 });
 

@@ -1,3 +1,5 @@
+import { availableCores } from './wasm/node-builtins.js';
+
 /**
  * Settings of the cpu backend. `fast` switches the WebAssembly SIMD kernels on or off (off runs
  * only the plain-TypeScript reference kernels, for debugging); `threads` is how many threads
@@ -8,10 +10,8 @@ export interface CpuOptions {
   threads: number;
 }
 
-const defaultThreads = () => {
-  const cores = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency;
-  return Math.max(1, Math.min(cores ?? 1, 8));
-};
+// Node 20 has no global `navigator`: availableCores asks node:os there.
+const defaultThreads = () => Math.max(1, Math.min(availableCores(), 8));
 
 const options: CpuOptions = { fast: true, threads: defaultThreads() };
 
