@@ -105,9 +105,8 @@ export function runBackward(
           grads.set(x, before ? before.add(gx) : gx);
         });
       }
-      const result = (targets ?? []).map((x) => found.get(x) ?? null);
-      if (!createGraph) for (const r of result) if (r) T.keep(r.value);
-      return result;
+      // tidy hands the returned gradients to the caller's scope (T.keep would let them escape it).
+      return (targets ?? []).map((x) => found.get(x) ?? null);
     });
   const result = createGraph ? sweep() : T.tidy(sweep);
   if (!options.retainGraph && !createGraph) for (const t of order) t.node?.release();

@@ -1,5 +1,6 @@
 import * as T from '@typegrad/tensor';
 import { type BackwardOptions, runBackward } from './backward.js';
+import { isGradEnabled, withGradMode } from './grad-mode.js';
 import { Tensor } from './tensor.js';
 
 /**
@@ -33,8 +34,11 @@ export function valueAndGrad(
 ): (...xs: Tensor[]) => { value: Tensor; grads: Tensor[] } {
   return (...xs: Tensor[]) => {
     const { leaves, outerTracking } = asLeaves(xs);
-    const value = f(...leaves);
-    const grads = gradients(value, leaves, { createGraph: outerTracking, retainGraph: outerTracking });
+    // f is differentiated even inside noGrad (gradcheck evaluates grad(f) there); the grad mode
+    // only decides whether the gradients are recorded for an outer differentiation.
+    const createGraph = outerTracking && isGradEnabled();
+    const value = withGradMode(true, () => f(...leaves));
+    const grads = gradients(value, leaves, { createGraph, retainGraph: createGraph });
     return { value, grads };
   };
 }

@@ -10,6 +10,11 @@ export { grad, gradients, valueAndGrad } from './functional.js';
 export { isGradEnabled, noGrad, withGradMode } from './grad-mode.js';
 export { type GradcheckOptions, type GradcheckResult, gradcheck } from './gradcheck.js';
 export { type BackwardRule, Node } from './node.js';
+export {
+  DIFFERENTIABLE_OPS,
+  type DifferentiableOp,
+  NON_DIFFERENTIABLE_OPS,
+} from './op-list.js';
 export { sumToShape } from './ops/broadcast.js';
 export * from './ops/elementwise.js';
 export * from './ops/matmul.js';

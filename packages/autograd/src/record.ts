@@ -14,5 +14,5 @@ export function record(
   backward: BackwardRule,
 ): Tensor {
   const tracked = isGradEnabled() && inputs.some((t) => t.requiresGrad);
-  return Tensor.fromNode(value, tracked ? new Node(op, inputs, backward) : null);
+  return Tensor.fromNode(value, tracked ? new Node(op, inputs, backward) : null, op);
 }

@@ -29,6 +29,8 @@ export class Tensor {
   /** Gradient accumulated by `backward()` (leaves only). */
   grad: Tensor | null = null;
   readonly node: Node | null;
+  /** The op that computed this value when no graph was recorded (errors name it). */
+  private producedBy?: string;
   private leafRequiresGrad: boolean;
   /** Optional label used in error messages and parameter tables. */
   name?: string;
@@ -46,10 +48,11 @@ export class Tensor {
     return new Tensor(value);
   }
 
-  /** Result of an op (used by `record`). */
-  static fromNode(value: NDArray, node: Node | null): Tensor {
+  /** Result of an op (used by `record`); `op` names the op when no node was recorded. */
+  static fromNode(value: NDArray, node: Node | null, op?: string): Tensor {
     const t = new Tensor(value);
     (t as { node: Node | null }).node = node;
+    t.producedBy = node ? undefined : op;
     return t;
   }
 
@@ -63,7 +66,9 @@ export class Tensor {
         `requiresGrad: only leaves can change it; this tensor ${this.describe()} is the output of '${this.node.op}'`,
       );
     if (on && !T.isFloat(this.dtype))
-      throw new T.DTypeError(`requiresGrad: only float tensors can require grad, this one is ${this.dtype}`);
+      throw new T.DTypeError(
+        `requiresGrad: only float tensors can require grad, this one is ${this.describe()}`,
+      );
     this.leafRequiresGrad = on;
   }
 
@@ -87,7 +92,8 @@ export class Tensor {
 
   /** "[2, 3] float32", plus the name or producing op when known. */
   describe(): string {
-    const origin = this.name ? ` '${this.name}'` : this.node ? ` from '${this.node.op}'` : '';
+    const op = this.node?.op ?? this.producedBy;
+    const origin = this.name ? ` '${this.name}'` : op ? ` from '${op}'` : '';
     return `[${this.shape.join(', ')}] ${this.dtype}${origin}`;
   }
 

@@ -64,9 +64,10 @@ const BINARY_RULES: Record<BinaryOp, BinaryRule | 'none'> = {
   mul: (a, b, _o, g, n) => [n[0] ? mul(g, b) : null, n[1] ? mul(g, a) : null],
   div: (a, b, _o, g, n) => [n[0] ? div(g, b) : null, n[1] ? neg(div(mul(g, a), square(b as Tensor))) : null],
   pow: (a, b, out, g, n) => [
-    n[0] ? mul(g, mul(b, pow(a, sub(b, 1)))) : null,
+    // A number exponent is folded here: sub(b, 1) of two numbers has no array to work on.
+    n[0] ? mul(g, mul(b, pow(a, typeof b === 'number' ? b - 1 : sub(b, 1)))) : null,
     // d/db a^b = a^b log a, taken as 0 where a <= 0 (b is usually a constant there)
-    n[1] ? mul(g, mul(out, log(where(greater(a, 0), a, 1)))) : null,
+    n[1] ? mul(g, mul(out, logOfPositive(a))) : null,
   ],
   maximum: (a, b, _o, g, n) => pickGradient(a, b, g, n, 'greater'),
   minimum: (a, b, _o, g, n) => pickGradient(a, b, g, n, 'less'),
@@ -79,6 +80,12 @@ const BINARY_RULES: Record<BinaryOp, BinaryRule | 'none'> = {
   logicalAnd: 'none',
   logicalOr: 'none',
 };
+
+/** log a where a > 0, else 0 (a number base stays a number). */
+function logOfPositive(a: Operand): Operand {
+  if (typeof a === 'number') return a > 0 ? Math.log(a) : 0;
+  return log(where(greater(a, 0), a, 1));
+}
 
 /** Gradient of maximum/minimum: to the winner; split evenly on ties (as PyTorch). */
 function pickGradient(

@@ -142,8 +142,9 @@ export function crossEntropy(
   if (reduction === 'none') return loss;
   const total = sum(loss);
   if (reduction === 'sum') return total;
-  const count = T.sum(valid).item();
-  return div(total, count);
+  // The count stays an array (no read back), so async backends (webgpu) never block here.
+  const count = T.tidy(() => T.cast(T.sum(valid), total.dtype));
+  return div(total, Tensor.constant(count));
 }
 
 /** Inverted dropout: zeroes elements with probability p and scales the rest by 1/(1−p). */
