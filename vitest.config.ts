@@ -8,8 +8,8 @@ export default defineConfig({
   resolve: {
     alias: [
       {
-        find: /^@typegrad\/(tensor|autograd|transformer|lora)\/node$/,
-        replacement: `${packages}$1/src/node.ts`,
+        find: /^@typegrad\/(tensor|autograd|transformer|lora)\/(node|gpujs)$/,
+        replacement: `${packages}$1/src/$2.ts`,
       },
       { find: /^@typegrad\/(tensor|autograd|transformer|lora)$/, replacement: `${packages}$1/src/index.ts` },
     ],

@@ -1,3 +1,4 @@
+import { isFloat } from '../dtype.js';
 import { tidy } from '../engine.js';
 import { ArgumentError, DTypeError, fmtShape, ShapeError } from '../errors.js';
 import { getBackend, getKernel, hasKernel } from '../kernels.js';
@@ -39,6 +40,11 @@ export function clip(x: NDArray, low: number, high: number): NDArray {
   return tidy(() => minimum(maximum(x, low), high));
 }
 
+/** Fused kernels compute in the input's dtype; integer input is promoted first, as exp would promote it. */
+function asFloat(x: NDArray): NDArray {
+  return isFloat(x.dtype) ? x : cast(x, 'float32');
+}
+
 /** max over axes with -inf/inf rows replaced by 0, so that x - m never makes NaN from inf - inf. */
 function stableMax(x: NDArray, axes: readonly number[]): NDArray {
   const m = max(x, axes, { keepdims: true });
@@ -58,7 +64,8 @@ export function logsumexp(x: NDArray, axes?: Axes, options: { keepdims?: boolean
 /** exp(x) / sum(exp(x)) along `axis`. */
 export function softmax(x: NDArray, axis = -1): NDArray {
   const a = normalizeAxis('softmax', axis, x.rank);
-  if (hasKernel(x.backend, 'softmax')) return new NDArray(getKernel(x.backend, 'softmax')(x, a), x.shape);
+  if (hasKernel(x.backend, 'softmax'))
+    return tidy(() => new NDArray(getKernel(x.backend, 'softmax')(asFloat(x), a), x.shape));
   return tidy(() => {
     const e = exp(sub(x, stableMax(x, [a])));
     return div(e, sum(e, a, { keepdims: true }));
@@ -69,7 +76,7 @@ export function softmax(x: NDArray, axis = -1): NDArray {
 export function logSoftmax(x: NDArray, axis = -1): NDArray {
   const a = normalizeAxis('logSoftmax', axis, x.rank);
   if (hasKernel(x.backend, 'logSoftmax'))
-    return new NDArray(getKernel(x.backend, 'logSoftmax')(x, a), x.shape);
+    return tidy(() => new NDArray(getKernel(x.backend, 'logSoftmax')(asFloat(x), a), x.shape));
   return tidy(() => sub(x, logsumexp(x, a, { keepdims: true })));
 }
 
@@ -106,7 +113,7 @@ export function layerNorm(
     }
   }
   if (hasKernel(x.backend, 'layerNorm'))
-    return new NDArray(getKernel(x.backend, 'layerNorm')(x, weight, bias, eps), x.shape);
+    return tidy(() => new NDArray(getKernel(x.backend, 'layerNorm')(asFloat(x), weight, bias, eps), x.shape));
   return tidy(() => {
     const centered = sub(x, mean(x, -1, { keepdims: true }));
     let y = mul(centered, rsqrt(add(mean(square(centered), -1, { keepdims: true }), eps)));

@@ -1,0 +1,9 @@
+import { beforeAll } from 'vitest';
+import { registerGpujsBackend } from '../src/gpujs.js';
+import { describeConformance } from './conformance/suite.js';
+
+beforeAll(async () => {
+  await registerGpujsBackend({ mode: 'cpu' });
+});
+
+describeConformance('gpujs:cpu');
