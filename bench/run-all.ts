@@ -6,7 +6,7 @@ import './lib/detach-probe.js'; // first: must see every WebAssembly instantiati
 
 import { main, type Suite } from './lib/suite.js';
 
-const SUITE_MODULES = ['./matmul.bench.js', './ops.bench.js'];
+const SUITE_MODULES = ['./matmul.bench.js', './ops.bench.js', './train-step.bench.js', './lora.bench.js'];
 
 const suites: Suite[] = [];
 for (const path of SUITE_MODULES) {

@@ -53,6 +53,8 @@ export interface BenchCase {
   flops?: number;
   /** Bytes one call must at least read and write, for GB/s. */
   bytes?: number;
+  /** Tokens one call processes (a training step: batch x context), for tokens/s. */
+  tokens?: number;
   /** |actual - expected| <= atol + rtol * |expected| against the first contender. */
   tolerance: { rtol: number; atol: number };
   contenders: Contender[];
@@ -70,6 +72,7 @@ export interface Row {
   medianMs: number;
   gflops?: number;
   gbps?: number;
+  tokensPerSecond?: number;
   /** Each round's median latency (ms), in round order. */
   roundMediansMs: number[];
   /** Measured calls, all rounds together. */
@@ -314,6 +317,7 @@ export async function runCases(
         medianMs,
         ...(c.flops === undefined ? {} : { gflops: gflopsOf(c.flops, medianMs) }),
         ...(c.bytes === undefined ? {} : { gbps: gbpsOf(c.bytes, medianMs) }),
+        ...(c.tokens === undefined ? {} : { tokensPerSecond: (1000 * c.tokens) / medianMs }),
         roundMediansMs: state.roundMedians,
         samples: state.samples,
         pristine: state.pristine,

@@ -60,6 +60,7 @@ export function rowsTable(rows: readonly Row[]): string {
     ['median ms', (r) => fmt(r.medianMs)],
     ['GFLOP/s', (r) => fmt(r.gflops)],
     ['GB/s', (r) => fmt(r.gbps)],
+    ['tokens/s', (r) => fmt(r.tokensPerSecond)],
     ['spread %', (r) => (r.roundMediansMs.length > 1 ? spreadPercent(r).toFixed(0) : '')],
     ['samples', (r) => String(r.samples)],
     ['pristine', (r) => (r.pristine ? 'yes' : 'no')],
@@ -123,6 +124,7 @@ export function jsonReport(env: Environment, args: BenchArgs, suites: readonly S
       medianMs: round4(r.medianMs),
       ...(r.gflops === undefined ? {} : { gflops: round4(r.gflops) }),
       ...(r.gbps === undefined ? {} : { gbps: round4(r.gbps) }),
+      ...(r.tokensPerSecond === undefined ? {} : { tokensPerSecond: round4(r.tokensPerSecond) }),
       roundMediansMs: r.roundMediansMs.map(round4),
     })),
   );
