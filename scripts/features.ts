@@ -19,6 +19,7 @@ import {
   WASM_BINARY_OPS,
   WASM_UNARY_OPS,
 } from '../packages/tensor/src/backends/cpu/wasm/elementwise-kernels.js';
+import { WASM_REDUCE_OPS } from '../packages/tensor/src/backends/cpu/wasm/reduce-kernels.js';
 
 /** Where the table is committed, relative to the repository root. */
 export const FEATURES_FILE = fileURLToPath(new URL('../FEATURES.md', import.meta.url));
@@ -84,8 +85,8 @@ const otherRows: OpRow[] = [
   { name: 'logSoftmax', kernel: 'logSoftmax', probe: (d, b) => T.logSoftmax(sample(d, b), -1) },
   { name: 'logsumexp', kernel: '', probe: (d, b) => T.logsumexp(sample(d, b), -1) },
   { name: 'layerNorm', kernel: 'layerNorm', probe: (d, b) => T.layerNorm(sample(d, b)) },
-  { name: 'gelu', kernel: '', probe: (d, b) => T.gelu(sample(d, b)) },
-  { name: 'gelu (tanh)', kernel: '', probe: (d, b) => T.gelu(sample(d, b), 'tanh') },
+  { name: 'gelu', kernel: 'gelu', probe: (d, b) => T.gelu(sample(d, b)) },
+  { name: 'gelu (tanh)', kernel: 'gelu', probe: (d, b) => T.gelu(sample(d, b), 'tanh') },
   { name: 'variance', kernel: '', probe: (d, b) => T.variance(sample(d, b), -1) },
   {
     name: 'crossEntropy (logits dtype)',
@@ -133,7 +134,8 @@ function wasmCell(row: OpRow): string {
   const name = exportName(row);
   if (row.kernel === 'unary') return (WASM_UNARY_OPS as readonly string[]).includes(name) ? 'f32' : '';
   if (row.kernel === 'binary') return (WASM_BINARY_OPS as readonly string[]).includes(name) ? 'f32' : '';
-  if (['matmul', 'softmax', 'logSoftmax', 'layerNorm'].includes(row.kernel)) return 'f32';
+  if (row.kernel === 'reduce') return (WASM_REDUCE_OPS as readonly string[]).includes(name) ? 'f32' : '';
+  if (['matmul', 'softmax', 'logSoftmax', 'layerNorm', 'gelu'].includes(row.kernel)) return 'f32';
   return '';
 }
 
@@ -195,8 +197,8 @@ export function renderFeatures(): string {
     '## Kernels per backend',
     '',
     'Each op of `@typegrad/tensor` runs one kernel of the registry (`getKernel(backend, name)`), or',
-    'is a composite written once from other ops. `softmax`, `logSoftmax` and `layerNorm` are',
-    'optional fused kernels: where a backend has none, the composite runs.',
+    'is a composite written once from other ops. `softmax`, `logSoftmax`, `layerNorm` and `gelu`',
+    'are optional fused kernels: where a backend has none, the composite runs.',
     '',
     kernelTable(),
     '',

@@ -153,6 +153,8 @@ export interface KernelTable {
   softmax?(x: NDArray, axis: number): Storage;
   logSoftmax?(x: NDArray, axis: number): Storage;
   layerNorm?(x: NDArray, weight: NDArray | null, bias: NDArray | null, eps: number): Storage;
+  /** GELU of a float32 array: exact (`'none'`, x·Φ(x)) or GPT-2's tanh approximation. */
+  gelu?(x: NDArray, approximate: 'none' | 'tanh'): Storage;
 }
 
 export type KernelName = keyof KernelTable;

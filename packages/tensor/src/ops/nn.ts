@@ -123,8 +123,15 @@ export function layerNorm(
   });
 }
 
-/** GELU: exact x·Φ(x) via erf, or GPT-2's tanh approximation (`gelu_new`). */
+/**
+ * GELU: exact x·Φ(x) via erf, or GPT-2's tanh approximation (`gelu_new`). A backend's fused
+ * `gelu` kernel takes float32 (integer input is promoted first); float64 runs the composite.
+ */
 export function gelu(x: NDArray, approximate: 'none' | 'tanh' = 'none'): NDArray {
+  if (approximate !== 'none' && approximate !== 'tanh')
+    throw new ArgumentError(`gelu: approximate must be 'none' or 'tanh', got '${approximate}'`);
+  if (x.dtype !== 'float64' && hasKernel(x.backend, 'gelu'))
+    return tidy(() => new NDArray(getKernel(x.backend, 'gelu')(asFloat(x), approximate), x.shape));
   return tidy(() => {
     const inner =
       approximate === 'tanh'

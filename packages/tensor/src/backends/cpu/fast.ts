@@ -1,11 +1,13 @@
-import type { BinaryOp, KernelTable, Storage, UnaryOp } from '../../backend.js';
+import type { BinaryOp, KernelTable, ReduceOp, Storage, UnaryOp } from '../../backend.js';
 import type { DType } from '../../dtype.js';
 import type { NDArray } from '../../ndarray.js';
 import { sizeOf } from '../../shape.js';
 import { binaryKernel, unaryKernel } from './elementwise.js';
 import { layerNormFused, logSoftmaxFused, softmaxFused } from './fused.js';
+import { geluFused } from './gelu.js';
 import { matmulKernel } from './matmul.js';
 import { getCpuOptions } from './options.js';
+import { reduceKernel } from './reduce.js';
 import { cpuStorage } from './storage.js';
 import { wasmBinary, wasmLayerNorm, wasmSoftmax, wasmUnary } from './wasm/elementwise.js';
 import {
@@ -14,7 +16,11 @@ import {
   type WasmBinaryOp,
   type WasmUnaryOp,
 } from './wasm/elementwise-kernels.js';
+import { wasmGelu } from './wasm/gelu.js';
+import type { GeluApproximation } from './wasm/gelu-kernels.js';
 import { wasmMatmul } from './wasm/matmul.js';
+import { wasmReduce } from './wasm/reduce.js';
+import { WASM_REDUCE_OPS, type WasmReduceOp } from './wasm/reduce-kernels.js';
 import { getWasmRuntime, type WasmRuntime } from './wasm/runtime.js';
 
 /*
@@ -29,11 +35,14 @@ const MATMUL_MIN_WORK = 4096;
 const MATMUL_THREADS_MIN_WORK = 1 << 18;
 /*
  * Below these many elements the reference loop is as fast (a fast call costs ~7 us of staging
- * and bookkeeping; measured crossovers: add ~2048, exp ~512, softmax rows ~256).
+ * and bookkeeping; measured crossovers: add ~2048, exp ~512, softmax rows ~256, sum/max ~2048;
+ * the fused gelu beats the plain-TS erf loop at every size measured, 256 is a floor).
  */
 const UNARY_MIN_SIZE = 1024;
 const BINARY_MIN_SIZE = 2048;
 const ROWS_MIN_SIZE = 256;
+const REDUCE_MIN_SIZE = 2048;
+const GELU_MIN_SIZE = 256;
 /** ... and below this many they stay on the calling thread. */
 const ELEMENTWISE_THREADS_MIN_SIZE = 1 << 17;
 
@@ -120,14 +129,37 @@ function fastLayerNorm(x: NDArray, weight: NDArray | null, bias: NDArray | null,
   );
 }
 
-/** The fast kernel table: replaces matmul, unary and binary, and adds the fused row kernels. */
+const reduceOps = new Set<ReduceOp>(WASM_REDUCE_OPS);
+
+/** float32 sum/max/min over the innermost axes (rows) or over leading axes (columns); the rest on the reference. */
+function fastReduce(op: ReduceOp, x: NDArray, axes: readonly number[], outDtype: DType): Storage {
+  const supported =
+    reduceOps.has(op) && x.dtype === 'float32' && outDtype === 'float32' && x.size >= REDUCE_MIN_SIZE;
+  const rt = supported ? fastRuntime() : null;
+  const threads = threadsFor(x.size, ELEMENTWISE_THREADS_MIN_SIZE);
+  return (
+    (rt && attempt(() => wasmReduce(rt, op as WasmReduceOp, x, axes, threads))) ||
+    reduceKernel(op, x, axes, outDtype)
+  );
+}
+
+function fastGelu(x: NDArray, approximate: GeluApproximation): Storage {
+  const supported = x.dtype === 'float32' && x.size >= GELU_MIN_SIZE;
+  const rt = supported ? fastRuntime() : null;
+  const threads = threadsFor(x.size, ELEMENTWISE_THREADS_MIN_SIZE);
+  return (rt && attempt(() => wasmGelu(rt, x, approximate, threads))) || geluFused(x, approximate);
+}
+
+/** The fast kernel table: replaces matmul, unary, binary and reduce, and adds the fused row kernels. */
 export function createFastKernels(): Partial<KernelTable> {
   return {
     matmul: fastMatmul,
     unary: fastUnary,
     binary: fastBinary,
+    reduce: fastReduce,
     softmax: fastSoftmax,
     logSoftmax: fastLogSoftmax,
     layerNorm: fastLayerNorm,
+    gelu: fastGelu,
   };
 }

@@ -7,7 +7,7 @@ import { matmulKernel } from './matmul.js';
 import { getCpuOptions } from './options.js';
 import { argReduceKernel, reduceKernel } from './reduce.js';
 import { type CpuStorage, cpuBackend, cpuStorage } from './storage.js';
-import { hasSharedMemory, hasWasmSimd } from './wasm/features.js';
+import { hasWasmSimd } from './wasm/features.js';
 import { allocResident, freeResident } from './wasm/resident.js';
 import { getWasmRuntime } from './wasm/runtime.js';
 
@@ -44,15 +44,15 @@ const fastCpuBackend: Backend = {
 };
 
 /**
- * The cpu backend. Where WebAssembly SIMD (and shared memory) is available, the fast kernels
- * replace some reference ones; they check `getCpuOptions().fast` on every call, so switching
- * the option takes effect at once. Elsewhere only the reference kernels run.
+ * The cpu backend. Where WebAssembly SIMD is available, the fast kernels replace some reference
+ * ones (on one thread when there is no shared memory); they check `getCpuOptions().fast` on every
+ * call, so switching the option takes effect at once. Elsewhere only the reference kernels run.
  */
 export const createCpuBackend: BackendFactory = () => {
-  if (!hasWasmSimd() || !hasSharedMemory()) {
+  if (!hasWasmSimd()) {
     if (getCpuOptions().fast) {
       console.info(
-        'typegrad: WebAssembly SIMD or shared memory is unavailable; the cpu backend runs its plain TypeScript kernels',
+        'typegrad: this engine has no WebAssembly SIMD; the cpu backend runs its plain TypeScript kernels',
       );
     }
     return { backend: cpuBackend, kernels: referenceKernels };

@@ -1,12 +1,16 @@
 import { addElementwiseKernels, ELEMENTWISE_KERNELS } from './elementwise-kernels.js';
 import { ModuleBuilder, ValType } from './emitter.js';
+import { addGeluKernels, GELU_KERNELS } from './gelu-kernels.js';
 import { addMatmulKernels, type MatmulConfig } from './matmul-kernels.js';
+import { addReduceKernels, REDUCE_KERNELS } from './reduce-kernels.js';
 import { addRowKernels, ROW_KERNELS } from './row-kernels.js';
 
 /** What the fast kernels' module is built with; chosen once at start-up. */
 export interface KernelModuleConfig {
   matmul: MatmulConfig;
   maxPages: number;
+  /** Whether the imported memory is shared (worker threads) or a fixed, non-shared one. */
+  shared: boolean;
 }
 
 /** Exported kernels with the chunk signature (chunk, thread, params) that worker threads run. */
@@ -15,20 +19,22 @@ export const CHUNK_KERNELS = [
   'matmulCompute',
   ...ELEMENTWISE_KERNELS,
   ...ROW_KERNELS,
+  ...REDUCE_KERNELS,
+  ...GELU_KERNELS,
 ] as const;
 export type ChunkKernel = (typeof CHUNK_KERNELS)[number];
 
 /** The imports every instance gets besides the memory (the calling thread and the workers alike). */
 export const FUNCTION_IMPORTS = { log: Math.log } as const;
 
-/** Emits the module with every fast kernel, importing `env.memory` (shared, up to `maxPages`) and `env.log`. */
+/** Emits the module with every fast kernel, importing `env.memory` (up to `maxPages`, shared or not) and `env.log`. */
 export function buildKernelModule(config: KernelModuleConfig): Uint8Array {
   const module = new ModuleBuilder({
     module: 'env',
     name: 'memory',
     minPages: 1,
     maxPages: config.maxPages,
-    shared: true,
+    shared: config.shared,
   });
   const log = module.importFunction({
     module: 'env',
@@ -39,5 +45,7 @@ export function buildKernelModule(config: KernelModuleConfig): Uint8Array {
   addMatmulKernels(module, config.matmul);
   addElementwiseKernels(module);
   addRowKernels(module, log);
+  addReduceKernels(module);
+  addGeluKernels(module);
   return module.build();
 }

@@ -43,11 +43,29 @@ export function createWasmMemory(initialPages = 64, maxPagesWanted = 32768): Was
   return new FreeListMemory(memory, maxPages);
 }
 
+/**
+ * Creates a non-shared memory of a fixed size, for engines without shared memory (a browser page
+ * that is not cross-origin isolated). It never grows, so its buffer is never detached (see
+ * above); a request beyond it is a RangeError, and the caller runs the reference kernel instead.
+ */
+export function createFixedWasmMemory(pagesWanted = 4096): WasmMemory {
+  const smallest = Math.min(pagesWanted, 256);
+  for (let pages = pagesWanted; pages >= smallest; pages >>= 1) {
+    try {
+      return new FreeListMemory(new WebAssembly.Memory({ initial: pages, maximum: pages }), pages);
+    } catch {
+      // try a smaller memory
+    }
+  }
+  throw new RangeError('fast cpu kernels: cannot create a WebAssembly memory');
+}
+
 /** First-fit allocator over a sorted free list, coalescing neighbours on free. */
 class FreeListMemory implements WasmMemory {
   private readonly freeBlocks: { start: number; size: number }[] = [];
   private readonly used = new Map<number, number>();
   private top = CONTROL_BYTES;
+  // A SharedArrayBuffer, or for a fixed memory an ArrayBuffer that is never detached.
   private buffer: SharedArrayBuffer;
 
   constructor(

@@ -18,16 +18,17 @@ export const RESIDENT_MIN_ELEMENTS = 4096;
 interface Block {
   address: number;
   bytes: number;
+  /** The memory the block lives in (the runtime's; tests may build a second runtime). */
+  memory: WasmMemory;
 }
 
 const blocks = new WeakMap<Float32Array, Block>();
 let residentBytes = 0;
-let activeMemory: WasmMemory | undefined;
 
 const dropped = new FinalizationRegistry<Block>((block) => release(block));
 
 function release(block: Block): void {
-  activeMemory?.free(block.address);
+  block.memory.free(block.address);
   residentBytes -= block.bytes;
 }
 
@@ -51,18 +52,18 @@ export function allocResident(memory: WasmMemory, size: number, capacity = size)
   } catch {
     return null;
   }
-  activeMemory = memory;
   const view = memory.f32(address, size);
-  const block = { address, bytes };
+  const block = { address, bytes, memory };
   blocks.set(view, block);
   dropped.register(view, block, view);
   residentBytes += bytes;
   return view;
 }
 
-/** Byte address of `data[0]` when `data` is a resident storage's array, else undefined. */
-export function residentAddress(data: TypedArray): number | undefined {
-  return data instanceof Float32Array ? blocks.get(data)?.address : undefined;
+/** Byte address of `data[0]` when `data` is a resident storage's array (in `memory`, when given), else undefined. */
+export function residentAddress(data: TypedArray, memory?: WasmMemory): number | undefined {
+  const block = data instanceof Float32Array ? blocks.get(data) : undefined;
+  return block && (memory === undefined || block.memory === memory) ? block.address : undefined;
 }
 
 /** Returns a resident array's block to the allocator; false when `data` is not resident. */

@@ -22,7 +22,7 @@ export interface StagedView {
  */
 export function stageView(memory: WasmMemory, x: NDArray): StagedView {
   const data = (x.storage as CpuStorage).data as Float32Array;
-  const resident = residentAddress(data);
+  const resident = residentAddress(data, memory);
   if (resident !== undefined)
     return { base: resident, strides: x.strides, offset: x.offset, allocation: null };
   let lo = x.offset;
