@@ -5,7 +5,8 @@ import { fileURLToPath } from 'node:url';
 import { ArgumentError, type NDArray } from '@typegrad/tensor';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBatches, sequentialBatches, sequentialWindowCount } from '../src/data/batches.js';
-import { defaultCorpus, encodeCorpus, splitTrainVal } from '../src/data/corpus.js';
+import { encodeCorpus, splitTrainVal } from '../src/data/corpus.js';
+import { defaultCorpus } from '../src/data/default-corpus.js';
 import { readTextCorpus } from '../src/data/node.js';
 import { ByteTokenizer } from '../src/tokenizers/byte-level.js';
 

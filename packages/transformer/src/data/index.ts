@@ -9,4 +9,5 @@ export {
   sequentialBatches,
   sequentialWindowCount,
 } from './batches.js';
-export { defaultCorpus, encodeCorpus, splitTrainVal } from './corpus.js';
+export { encodeCorpus, splitTrainVal } from './corpus.js';
+export { defaultCorpus } from './default-corpus.js';
