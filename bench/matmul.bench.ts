@@ -1,13 +1,25 @@
 /**
  * `pnpm bench:matmul`: float32 matmul of typegrad against tfjs-cpu and tfjs-wasm, in the three
  * layouts training needs (A·B forward, A·Bᵀ and Aᵀ·B backward). Transposed operands are views
- * (`.T` of a contiguous array) for typegrad and `transposeA/B` flags for tfjs.
+ * (`.T` of a contiguous array) for typegrad and `transposeA/B` flags for tfjs. With
+ * `--backends` typegrad also runs on gpujs backends, and with gpujs:webgpu the suite adds the
+ * small-size crossover cases (lib/crossover.ts).
  */
 import './lib/detach-probe.js'; // first: must see every WebAssembly instantiation
 
 import { fromTyped, matmul, type NDArray } from '@typegrad/tensor';
 import type { BenchArgs } from './lib/cli.js';
 import { type Built, tfjsContender, typegradContenders, uniformData } from './lib/contenders.js';
+import {
+  addCase,
+  CROSSOVER_ADD_SIZES,
+  CROSSOVER_MATMUL_N,
+  squareMatmulCase,
+  summarizeCrossover,
+} from './lib/crossover.js';
+import { describeGpujsTargets, type GpujsTarget, loadGpujsTargets } from './lib/gpujs-backends.js';
+import { CheckLedger } from './lib/gpujs-check.js';
+import { gpujsContenders } from './lib/gpujs-contenders.js';
 import type { BenchCase, Row } from './lib/harness.js';
 import { tf, tfTensor } from './lib/peers.js';
 import type { SummaryLine } from './lib/report.js';
@@ -47,15 +59,28 @@ function storedShapes({ m, k, n }: MatmulShape, layout: Layout): { a: number[]; 
   return { a: layout === 'AtB' ? [k, m] : [m, k], b: layout === 'ABt' ? [n, k] : [k, n] };
 }
 
-function matmulCase(shape: MatmulShape, layout: Layout, seed: number, notes: string[]): BenchCase {
+/** What the typegrad rows of a run are: cpu or not, the gpujs backends that loaded, their check. */
+interface TypegradRows {
+  cpu: boolean;
+  gpujs: readonly GpujsTarget[];
+  ledger: CheckLedger;
+}
+
+function matmulCase(
+  shape: MatmulShape,
+  layout: Layout,
+  seed: number,
+  typegrad: TypegradRows,
+  notes: string[],
+): BenchCase {
   const stored = storedShapes(shape, layout);
   const aData = uniformData(shape.m * shape.k, seed);
   const bData = uniformData(shape.k * shape.n, seed + 1);
   const mkn = shape.m * shape.k * shape.n;
 
-  const typegradBuild = (): Built<NDArray> => {
-    const a = fromTyped(aData.slice(), stored.a);
-    const b = fromTyped(bData.slice(), stored.b);
+  const typegradBuild = (backend = 'cpu'): Built<NDArray> => {
+    const a = fromTyped(aData.slice(), stored.a, backend);
+    const b = fromTyped(bData.slice(), stored.b, backend);
     const x = layout === 'AtB' ? a.T : a;
     const y = layout === 'ABt' ? b.T : b;
     return { compute: () => matmul(x, y), owned: [...new Set([x, y, a, b])] };
@@ -66,7 +91,12 @@ function matmulCase(shape: MatmulShape, layout: Layout, seed: number, notes: str
     return { compute: () => tf.matMul(a, b, layout === 'AtB', layout === 'ABt'), owned: [a, b] };
   };
 
-  const contenders = typegradContenders(typegradBuild, { reference: mkn <= REFERENCE_MAX_MKN }, notes);
+  const contenders = typegrad.cpu
+    ? typegradContenders(typegradBuild, { reference: mkn <= REFERENCE_MAX_MKN }, notes)
+    : [];
+  const name = `matmul ${shapeName(shape)} ${layout}`;
+  const check = { tol: 'matmul', k: shape.k } as const;
+  contenders.push(...gpujsContenders(typegrad.gpujs, name, check, typegradBuild, typegrad.ledger));
   if (mkn <= TFJS_CPU_MAX_MKN) contenders.push(tfjsContender('cpu', tfjsBuild));
   contenders.push(tfjsContender('wasm', tfjsBuild));
   return {
@@ -131,19 +161,67 @@ export function summarizeMatmul(rows: readonly Row[]): Omit<SummaryLine, 'suite'
   return lines;
 }
 
+/** The crossover cases not already measured as A·B cases of the suite's shapes. */
+function crossoverCases(
+  shapes: readonly MatmulShape[],
+  typegrad: TypegradRows,
+  notes: string[],
+): BenchCase[] {
+  const measured = new Set(shapes.map(shapeName));
+  const seed = 500_000; // apart from the main cases' seeds
+  const matmuls = CROSSOVER_MATMUL_N.filter((n) => !measured.has(`${n}x${n}x${n}`)).map((n) =>
+    squareMatmulCase(n, seed + n, typegrad.cpu, typegrad.gpujs, typegrad.ledger, notes),
+  );
+  const adds = CROSSOVER_ADD_SIZES.map((size, i) =>
+    addCase(size, seed + 10_000 + 10 * i, typegrad.cpu, typegrad.gpujs, typegrad.ledger, notes),
+  );
+  return [...matmuls, ...adds];
+}
+
+/** The gpujs:webgpu backend of the latest run, for the crossover summary (null: not measured). */
+let crossoverDevice: GpujsTarget | null = null;
+
 export const suite: Suite = {
   name: 'matmul',
-  cases(args: BenchArgs, notes: string[]) {
+  async cases(args: BenchArgs, notes: string[]) {
     const shapes = (args.shapes ?? (args.quick ? QUICK_SHAPES : FULL_SHAPES)).map(parseMatmulShape);
+    const typegrad: TypegradRows = {
+      cpu: args.backends.includes('cpu'),
+      gpujs: await loadGpujsTargets(args.backends, notes),
+      ledger: new CheckLedger(notes),
+    };
     notes.push(
       'tfjs-wasm runs single-threaded in Node (threads off, pool capped at cores/2): compare 1-thread rows',
       `typegrad:cpu-ref only up to 512³ multiply-adds, tfjs-cpu only up to 256³ (time)`,
     );
-    return shapes.flatMap((shape, i) =>
-      LAYOUTS.map((layout, j) => matmulCase(shape, layout, 1000 * i + 10 * j, notes)),
+    if (typegrad.gpujs.length > 0) {
+      notes.push(
+        ...describeGpujsTargets(typegrad.gpujs),
+        'gpujs rows: each timed call computes on the device and reads the result back (await x.data()), so ' +
+          'queued device work and the read-back are counted; typegrad:cpu and tfjs rows leave their result in place',
+      );
+    }
+    const cases = shapes.flatMap((shape, i) =>
+      LAYOUTS.map((layout, j) => matmulCase(shape, layout, 1000 * i + 10 * j, typegrad, notes)),
     );
+    crossoverDevice = typegrad.gpujs.find((t) => t.mode === 'webgpu') ?? null;
+    if (crossoverDevice && typegrad.cpu) {
+      notes.push(
+        `crossover cases (cpu and gpujs rows only): matmul N x N x N A·B for N = ${CROSSOVER_MATMUL_N.join(', ')} ` +
+          `and add of ${CROSSOVER_ADD_SIZES.map((n) => n.toExponential(0)).join(', ')} elements; ` +
+          'the crossover compares the faster typegrad:cpu row (1 or 2 threads) with typegrad:gpujs:webgpu',
+      );
+      cases.push(...crossoverCases(shapes, typegrad, notes));
+    } else if (args.backends.includes('gpujs:webgpu')) {
+      notes.push('crossover not measured: it needs the cpu backend and gpujs:webgpu rows');
+    }
+    return cases;
   },
-  summarize: summarizeMatmul,
+  summarize(rows) {
+    const lines = summarizeMatmul(rows);
+    if (crossoverDevice) lines.push(...summarizeCrossover(rows, crossoverDevice));
+    return lines;
+  },
 };
 
 if (isMainModule(import.meta.url)) await main([suite]);

@@ -1,11 +1,12 @@
 /**
- * Elementwise (add, mul, exp), softmax over the last axis and layerNorm on [4096, 256]:
- * typegrad against tfjs-wasm and tfjs-cpu. tfjs-core has no layerNorm op, so its rows compose
- * one from moments, as a tfjs user (and tfjs-layers' LayerNormalization) would.
+ * Elementwise (add, mul, exp), softmax over the last axis, layerNorm, sum over the last axis and
+ * over axis 0 (a bias gradient) and GELU (exact and tanh) on [4096, 256]: typegrad against
+ * tfjs-wasm and tfjs-cpu. tfjs-core has no layerNorm or gelu op, so its rows compose them from
+ * moments, erf and tanh, as a tfjs user (and tfjs-layers) would.
  */
 import './lib/detach-probe.js'; // first: must see every WebAssembly instantiation
 
-import { add, exp, fromTyped, layerNorm, mul, type NDArray, softmax } from '@typegrad/tensor';
+import { add, exp, fromTyped, gelu, layerNorm, mul, type NDArray, softmax, sum } from '@typegrad/tensor';
 import type { BenchArgs } from './lib/cli.js';
 import { type Built, tfjsContender, typegradContenders, uniformData } from './lib/contenders.js';
 import type { BenchCase, Row } from './lib/harness.js';
@@ -27,7 +28,7 @@ interface OpInputs {
 
 interface OpSpec {
   op: string;
-  /** Arrays of ROWS x COLS one call must at least read and write (for GB/s). */
+  /** Arrays of ROWS x COLS one call must at least read and write (for GB/s; a reduction's output is a fraction). */
   arraysMoved: number;
   tolerance: { rtol: number; atol: number };
   typegrad(t: { x: NDArray; y: NDArray; weight: NDArray; bias: NDArray }): NDArray;
@@ -73,6 +74,39 @@ const OPS: OpSpec[] = [
         const { mean, variance } = tf.moments(x, -1, true);
         const normalized = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, EPS)));
         return tf.add(tf.mul(normalized, weight), bias);
+      }),
+  },
+  {
+    op: 'sum (last axis)',
+    arraysMoved: 1 + 1 / COLS,
+    tolerance: { rtol: 1e-4, atol: 1e-3 },
+    typegrad: ({ x }) => sum(x, -1),
+    tfjs: ({ x }) => tf.sum(x, -1),
+  },
+  {
+    op: 'sum (axis 0)',
+    arraysMoved: 1 + 1 / ROWS,
+    tolerance: { rtol: 1e-3, atol: 1e-2 },
+    typegrad: ({ x }) => sum(x, 0),
+    tfjs: ({ x }) => tf.sum(x, 0),
+  },
+  {
+    op: 'gelu',
+    arraysMoved: 2,
+    tolerance: { rtol: 1e-4, atol: 1e-5 },
+    typegrad: ({ x }) => gelu(x),
+    tfjs: ({ x }) => tf.tidy(() => tf.mul(tf.mul(x, 0.5), tf.add(tf.erf(tf.mul(x, Math.SQRT1_2)), 1))),
+  },
+  {
+    op: 'gelu (tanh)',
+    arraysMoved: 2,
+    tolerance: { rtol: 1e-4, atol: 1e-5 },
+    typegrad: ({ x }) => gelu(x, 'tanh'),
+    tfjs: ({ x }) =>
+      tf.tidy(() => {
+        const cube = tf.mul(tf.mul(x, x), x);
+        const inner = tf.tanh(tf.mul(tf.add(x, tf.mul(cube, 0.044715)), Math.sqrt(2 / Math.PI)));
+        return tf.mul(tf.mul(x, 0.5), tf.add(inner, 1));
       }),
   },
 ];
@@ -137,7 +171,7 @@ export const suite: Suite = {
     };
     notes.push(
       'GB/s counts each input read once and the output written once (layerNorm: x and y only)',
-      'tfjs layerNorm is composed from tf.moments (no fused op in tfjs-core); tfjs-wasm runs 1 thread in Node',
+      'tfjs layerNorm is composed from tf.moments, gelu from tf.erf / tf.tanh (no fused ops in tfjs-core); tfjs-wasm runs 1 thread in Node',
     );
     if (args.shapes) notes.push('--shapes applies to matmul only; ops ran on 4096x256');
     return OPS.map((spec) => opCase(spec, inputs, notes));

@@ -2,10 +2,14 @@
  * One training step (forward + backward + AdamW) of the transformer issue's reference model on a
  * batch of 16 x 64 tokens: typegrad at 1 and 2 threads against the same model written with
  * tfjs (bench/lib/tfjs-gpt.ts) on its cpu and wasm backends, all started from the same weights.
+ * With `--backends` typegrad also runs the step on gpujs backends (lib/gpujs-train.ts).
  */
 import './lib/detach-probe.js'; // first: must see every WebAssembly instantiation
 
 import type { BenchArgs } from './lib/cli.js';
+import { describeGpujsTargets, loadGpujsTargets } from './lib/gpujs-backends.js';
+import { CheckLedger } from './lib/gpujs-check.js';
+import { gpujsTrainContenders } from './lib/gpujs-train.js';
 import type { BenchCase, Row } from './lib/harness.js';
 import type { SummaryLine } from './lib/report.js';
 import { isMainModule, main, type Suite } from './lib/suite.js';
@@ -44,8 +48,10 @@ export function summarizeTrainStep(rows: readonly Row[]): Omit<SummaryLine, 'sui
 
 export const suite: Suite = {
   name: 'train-step',
-  cases(args: BenchArgs, notes: string[]): BenchCase[] {
+  async cases(args: BenchArgs, notes: string[]): Promise<BenchCase[]> {
     if (!cpuOptionsAvailable) throw new Error('bench: train-step needs setCpuOptions from @typegrad/tensor');
+    const gpujs = await loadGpujsTargets(args.backends, notes);
+    const withCpu = args.backends.includes('cpu');
     const batches = tokenBatches();
     const weights = weightMapOf(referenceModel(false));
     const c = REFERENCE;
@@ -67,6 +73,13 @@ export const suite: Suite = {
     if (args.quick) notes.push('quick mode: no tfjs-cpu row (7-15 s a step); run without --quick for it');
     if (args.shapes)
       notes.push('--shapes applies to matmul only; the training step ran on the reference model');
+    if (gpujs.length > 0) {
+      notes.push(
+        ...describeGpujsTargets(gpujs),
+        'gpujs rows: the same step with the model moved to the device (autograd and AdamW unchanged, the gpujs ' +
+          'backend as default backend during the step); a call ends with await loss.data(), so all device work of the step is counted',
+      );
+    }
     return [
       {
         op: 'train step',
@@ -75,8 +88,13 @@ export const suite: Suite = {
         tokens: TOKENS_PER_STEP,
         tolerance: { rtol: 2e-3, atol: 1e-4 },
         contenders: [
-          typegradTrainContender('typegrad:cpu', 1, false, batches),
-          typegradTrainContender('typegrad:cpu', 2, false, batches),
+          ...(withCpu
+            ? [
+                typegradTrainContender('typegrad:cpu', 1, false, batches),
+                typegradTrainContender('typegrad:cpu', 2, false, batches),
+              ]
+            : []),
+          ...gpujsTrainContenders(gpujs, batches, `train step ${SHAPE}`, new CheckLedger(notes)),
           ...(args.quick ? [] : [tfjsTrainContender('cpu', false, weights, batches)]),
           tfjsTrainContender('wasm', false, weights, batches),
         ],

@@ -1,5 +1,18 @@
 import { parseArgs } from 'node:util';
 
+/** The gpu.js modes a `gpujs:<mode>` backend can ask for (headlessgl is refused at load time). */
+export const GPUJS_MODES = ['webgpu', 'webasm', 'cpu', 'headlessgl'] as const;
+export type GpujsModeName = (typeof GPUJS_MODES)[number];
+
+/** A typegrad backend the suites measure: the cpu backend, or gpujs in one gpu.js mode. */
+export type BenchBackend = 'cpu' | `gpujs:${GpujsModeName}`;
+
+/** `--backends all`: the cpu backend and every gpu.js mode (those that fail to load are skipped). */
+export const ALL_BACKENDS: readonly BenchBackend[] = [
+  'cpu',
+  ...GPUJS_MODES.map((m) => `gpujs:${m}` as const),
+];
+
 /** How long and how often each implementation is measured. */
 export interface MeasureSettings {
   /** Rounds over all cases; the reported median is the median of the per-round medians. */
@@ -22,6 +35,8 @@ export interface BenchArgs {
   quick: boolean;
   /** Shapes asked for with --shapes (suite-specific syntax), or null for the suite's default. */
   shapes: string[] | null;
+  /** typegrad backends to measure (--backends; default cpu only), without repeats, in the order given. */
+  backends: BenchBackend[];
   measure: MeasureSettings;
 }
 
@@ -32,6 +47,10 @@ export const USAGE = `options:
   --json            print one JSON document to stdout (progress goes to stderr)
   --quick           fewer shapes, shorter budgets (CI smoke test)
   --shapes LIST     matmul shapes, comma-separated: N (N x N x N) or MxKxN, e.g. 512,1024,2048x256x768
+  --backends LIST   typegrad backends, comma-separated (default cpu): cpu, gpujs:webgpu, gpujs:webasm,
+                    gpujs:cpu, gpujs:headlessgl, or all; a gpu.js mode that cannot load here is skipped
+                    with one line saying why. With gpujs:webgpu the matmul suite adds the small-size
+                    crossover cases (matmul N = 16..512, add 1e2..1e6 elements)
   --rounds N        rounds over all cases (default ${FULL.rounds}, quick ${QUICK.rounds})
   --time MS         time budget per implementation, case and round (default ${FULL.timeMs}, quick ${QUICK.timeMs})
   --order ORDER     phased (default): tfjs-wasm after all other rows, which stay pristine;
@@ -46,6 +65,27 @@ function positiveInteger(flag: string, text: string | undefined): number | undef
     throw new RangeError(`bench: ${flag} must be a positive integer, got '${text}'`);
   }
   return value;
+}
+
+/** Parses `--backends`: a comma-separated list of BenchBackend names, or `all`. */
+export function parseBackends(text: string | undefined): BenchBackend[] {
+  if (text === undefined) return ['cpu'];
+  const known = new Set<string>(ALL_BACKENDS);
+  const chosen: BenchBackend[] = [];
+  for (const item of text.split(',').map((s) => s.trim())) {
+    if (item === '') continue;
+    const names = item === 'all' ? ALL_BACKENDS : [item];
+    for (const name of names) {
+      if (!known.has(name)) {
+        throw new RangeError(
+          `bench: --backends: unknown backend '${name}'; expected cpu, ${GPUJS_MODES.map((m) => `gpujs:${m}`).join(', ')} or all`,
+        );
+      }
+      if (!chosen.includes(name as BenchBackend)) chosen.push(name as BenchBackend);
+    }
+  }
+  if (chosen.length === 0) throw new RangeError('bench: --backends names no backend');
+  return chosen;
 }
 
 function orderOf(text: string | undefined): MeasureSettings['order'] | undefined {
@@ -72,6 +112,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs | 'help' {
     json: values.json ?? false,
     quick,
     shapes: shapes && shapes.length > 0 ? shapes : null,
+    backends: parseBackends(values.backends),
     measure: {
       ...base,
       rounds: positiveInteger('--rounds', values.rounds) ?? base.rounds,
@@ -91,6 +132,7 @@ function parse(argv: readonly string[]) {
       json: { type: 'boolean' },
       quick: { type: 'boolean' },
       shapes: { type: 'string' },
+      backends: { type: 'string' },
       rounds: { type: 'string' },
       time: { type: 'string' },
       order: { type: 'string' },

@@ -25,10 +25,13 @@ import { isPristine } from './detach-probe.js';
 
 /** A contender set up for one case: inputs created, backend and options selected. */
 export interface Prepared {
-  /** The measured call. It must finish its work synchronously and free what it allocates. */
-  run(): void;
+  /**
+   * The measured call. It must finish its work (synchronously, or before its Promise resolves
+   * for an `async` contender) and free what it allocates.
+   */
+  run(): void | Promise<void>;
   /** One call's result in row-major order, for the cross-check. */
-  output(): Float32Array;
+  output(): Float32Array | Promise<Float32Array>;
   dispose(): void;
 }
 
@@ -39,6 +42,12 @@ export interface Contender {
   threads: number;
   /** Runs after the others: in a second phase (order `phased`) or last within its case. */
   late?: boolean;
+  /**
+   * run() answers a Promise that settles when the work is done (device backends read their
+   * result back inside it), and each call is timed up to then. Synchronous contenders stay on
+   * tinybench's synchronous path, which adds no Promise overhead to short calls.
+   */
+  async?: boolean;
   /** Selects backend/options and creates inputs; called before warm-up and before measuring. */
   prepare(): Promise<Prepared> | Prepared;
 }
@@ -171,7 +180,7 @@ async function verify(
   const prepared = await state.contender.prepare();
   try {
     const started = performance.now();
-    const data = prepared.output();
+    const data = await prepared.output();
     state.lastCallMs = performance.now() - started;
     const reference = references.get(c);
     if (reference) checkOutput(c, state.contender.impl, data, reference);
@@ -187,10 +196,10 @@ async function verify(
  * warm and a warm-up call would only cost time (tfjs-wasm's transposed 1024³ matmul takes
  * seconds a call).
  */
-function warmUp(prepared: Prepared, state: RowState, settings: MeasureSettings): void {
+async function warmUp(prepared: Prepared, state: RowState, settings: MeasureSettings): Promise<void> {
   if (state.lastCallMs >= settings.warmupMs) return;
   const started = performance.now();
-  do prepared.run();
+  do await prepared.run();
   while (performance.now() - started < settings.warmupMs);
 }
 
@@ -211,10 +220,10 @@ async function measureRound(
   for (const contender of contenders) {
     let prepared: Prepared | undefined;
     bench.add(taskName(contender), () => prepared!.run(), {
-      async: false,
+      async: contender.async ?? false,
       beforeAll: async () => {
         prepared = await contender.prepare();
-        warmUp(prepared, states.get(contender)!, settings);
+        await warmUp(prepared, states.get(contender)!, settings);
       },
       afterAll: () => {
         prepared?.dispose();
