@@ -63,7 +63,12 @@ async function createSetup(choice: DawnBackend): Promise<DawnSetup> {
   process.env.XDG_RUNTIME_DIR ??= '/tmp';
   let webgpu: WebgpuModule;
   try {
-    webgpu = (await import('webgpu')) as unknown as WebgpuModule;
+    // A specifier in a variable: bundlers (Vite, webpack, esbuild) then leave Dawn, a Node-only
+    // native addon, out of browser bundles instead of packing its loader.
+    const dawnPackage = 'webgpu';
+    webgpu = (await import(
+      /* @vite-ignore */ /* webpackIgnore: true */ dawnPackage
+    )) as unknown as WebgpuModule;
   } catch (err) {
     throw new Error(`setupDawnForNode: cannot load the 'webgpu' package (npm webgpu@0.6.2): ${String(err)}`);
   }
