@@ -272,7 +272,7 @@ export class LoRALinear extends Module {
     return this.bias ? add(y, this.bias) : y;
   }
 
-  /** scaling·(dropout(x)·Aᵀ)·Bᵀ per slice, laid out over all outputs (zeros elsewhere). */
+  /** (scaling·dropout(x)·Aᵀ)·Bᵀ per slice, laid out over all outputs (zeros elsewhere). */
   private adapterOutput(a: Adapter, x: Tensor, mix: number): Tensor {
     const xd = a.dropout.forward(x);
     const lead = x.shape.slice(0, -1);
@@ -280,12 +280,15 @@ export class LoRALinear extends Module {
     let at = 0;
     for (const p of [...a.pairs].sort((u, v) => u.slice.start - v.slice.start)) {
       if (p.slice.start > at) pieces.push(zerosPiece(lead, p.slice.start - at, x.dtype));
-      pieces.push(matmul(matmul(xd, p.A.T), p.B.T)); // [..., r] then [..., sliceOut]
+      // The scale is applied to the narrow [..., r] product, not the [..., out] result: same
+      // update, one less full-width array per step.
+      const scale = a.scaling * mix;
+      const down = matmul(xd, p.A.T); // [..., r]
+      pieces.push(matmul(scale === 1 ? down : mul(down, scale), p.B.T)); // [..., sliceOut]
       at = p.slice.end;
     }
     if (at < this.outFeatures) pieces.push(zerosPiece(lead, this.outFeatures - at, x.dtype));
-    const delta = pieces.length === 1 ? pieces[0] : concat(pieces, -1);
-    return mul(delta, a.scaling * mix);
+    return pieces.length === 1 ? pieces[0] : concat(pieces, -1);
   }
 }
 
