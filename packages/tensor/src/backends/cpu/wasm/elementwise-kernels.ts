@@ -163,8 +163,16 @@ export function vectorLoop(
 }
 
 function unaryKernel(op: WasmUnaryOp): FunctionBuilder {
-  const f = new FunctionBuilder(`unary_${op}`, [I, I, I]);
-  const fn = unaryVector(op, f);
+  return mapRowsKernel(`unary_${op}`, (f) => unaryVector(op, f));
+}
+
+/** A chunk kernel that maps each row of the elementwise row table through one vector function. */
+export function mapRowsKernel(
+  name: string,
+  vectorFunction: (f: FunctionBuilder) => VectorFunction,
+): FunctionBuilder {
+  const f = new FunctionBuilder(name, [I, I, I]);
+  const fn = vectorFunction(f);
   const at = (base: number, offset: number) => i32.add(get(base), get(offset));
   f.setBody(
     forEachRow(f, ({ a, out, length }) =>

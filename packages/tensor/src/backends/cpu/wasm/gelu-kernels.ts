@@ -1,8 +1,7 @@
-import { forEachRow, vectorLoop } from './elementwise-kernels.js';
+import { mapRowsKernel } from './elementwise-kernels.js';
 import {
   type Code,
-  FunctionBuilder,
-  f32,
+  type FunctionBuilder,
   f32x4,
   get,
   i32,
@@ -12,7 +11,7 @@ import {
   ValType,
   v128,
 } from './emitter.js';
-import { expVector, onScalar, type VectorFunction } from './simd-math.js';
+import { expVector, type VectorFunction } from './simd-math.js';
 
 /*
  * Fused GELU over rows (the elementwise row table of elementwise-kernels.ts):
@@ -131,20 +130,7 @@ export function geluTanhVector(f: FunctionBuilder): VectorFunction {
 }
 
 function geluKernel(approximate: GeluApproximation): FunctionBuilder {
-  const f = new FunctionBuilder(`gelu_${approximate}`, [ValType.i32, ValType.i32, ValType.i32]);
-  const fn = approximate === 'none' ? geluErfVector(f) : geluTanhVector(f);
-  const at = (base: number, offset: number) => i32.add(get(base), get(offset));
-  f.setBody(
-    forEachRow(f, ({ a, out, length }) =>
-      vectorLoop(
-        f,
-        length,
-        (o) => v128.store(at(out, o), fn(v128.load(at(a, o)))),
-        (o) => f32.store(at(out, o), onScalar(fn, f32.load(at(a, o)))),
-      ),
-    ),
-  );
-  return f;
+  return mapRowsKernel(`gelu_${approximate}`, approximate === 'none' ? geluErfVector : geluTanhVector);
 }
 
 /** Adds the `gelu_none` and `gelu_tanh` chunk kernels (chunk, thread, params) over the elementwise row table. */
