@@ -16,6 +16,7 @@ export default defineConfig({
   },
   test: {
     include: ['packages/*/test/**/*.test.ts'],
+    globalSetup: ['packages/tensor/test/setup/xvfb.ts'],
     testTimeout: 60_000,
     pool: 'forks',
   },

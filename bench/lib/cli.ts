@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 
-/** The gpu.js modes a `gpujs:<mode>` backend can ask for (headlessgl is refused at load time). */
+/** The gpu.js modes a `gpujs:<mode>` backend can ask for (headlessgl needs gl built and an X display). */
 export const GPUJS_MODES = ['webgpu', 'webasm', 'cpu', 'headlessgl'] as const;
 export type GpujsModeName = (typeof GPUJS_MODES)[number];
 

@@ -1,13 +1,15 @@
 /**
  * @typegrad/tensor/gpujs: the `gpujs` backend, whose kernels are gpu.js kernel functions
- * (WebGPU compute shaders, WebAssembly SIMD, or plain JavaScript). A separate entry so that
- * the core never imports gpu.js: `import { registerGpujsBackend } from '@typegrad/tensor/gpujs'`.
+ * (WebGPU compute shaders, WebGL fragment shaders, WebAssembly SIMD, or plain JavaScript). A
+ * separate entry so that the core never imports gpu.js:
+ * `import { registerGpujsBackend } from '@typegrad/tensor/gpujs'`.
  */
 
+import { probeGl } from './backends/gpujs/gl-probe.js';
 import { loadGpujs } from './backends/gpujs/gpujs-api.js';
 import { gpujsBackendFactory } from './backends/gpujs/index.js';
 import { currentDawnSetup, setupDawnForNode } from './backends/gpujs/node-dawn.js';
-import { type GpujsMode, GpujsRuntime } from './backends/gpujs/runtime.js';
+import { type GpujsMode, GpujsRuntime, isGlMode } from './backends/gpujs/runtime.js';
 import { ArgumentError } from './errors.js';
 import { registerBackend } from './kernels.js';
 
@@ -17,11 +19,14 @@ export {
   liveDawnBuffers,
   setupDawnForNode,
 } from './backends/gpujs/node-dawn.js';
-export { type GpujsMode, MAX_EXACT_INT } from './backends/gpujs/runtime.js';
+export { type GlMode, type GpujsMode, MAX_EXACT_INT } from './backends/gpujs/runtime.js';
 
 export interface GpujsBackendOptions {
-  /** gpu.js mode; `auto` tries webgpu, then webasm, then cpu. Default `auto`. */
-  mode?: GpujsMode | 'headlessgl' | 'auto';
+  /**
+   * gpu.js mode; `auto` takes webgpu or WebGL on a hardware adapter, else webasm, else a
+   * software GL, else cpu (see pickMode). Default `auto`.
+   */
+  mode?: GpujsMode | 'auto';
   /** Backend name; default `gpujs:<mode>`, or `gpujs` for `auto`. */
   name?: string;
 }
@@ -47,16 +52,16 @@ export async function registerGpujsBackend(options: GpujsBackendOptions = {}): P
   const gpujs = await loadGpujs();
   let mode: GpujsMode;
   let detail: string;
-  if (requested === 'headlessgl') {
-    throw new ArgumentError(
-      "registerGpujsBackend: mode 'headlessgl' is not supported by typegrad's gpujs backend (its kernels are tested on webgpu, webasm and cpu); use one of those",
-    );
-  } else if (requested === 'auto') {
+  if (requested === 'auto') {
     [mode, detail] = await pickMode(gpujs.GPU);
     console.info(`typegrad: gpujs backend 'auto' runs gpu.js mode '${mode}' (${detail})`);
   } else if (requested === 'webgpu') {
     detail = await requireWebGPU(gpujs.GPU);
     mode = 'webgpu';
+  } else if (isGlMode(requested)) {
+    if (requested === 'headlessgl') await refuseBesideDawnOpenGL();
+    detail = probeGl(gpujs.GPU, requested).renderer;
+    mode = requested;
   } else if (requested === 'webasm' || requested === 'cpu') {
     if (requested === 'webasm' && !gpujs.GPU.isWebAssemblySupported) {
       throw new ArgumentError('registerGpujsBackend: WebAssembly (with SIMD) is not supported here');
@@ -76,8 +81,34 @@ export async function registerGpujsBackend(options: GpujsBackendOptions = {}): P
 
 type GpuClass = Awaited<ReturnType<typeof loadGpujs>>['GPU'];
 
+/**
+ * headless-gl (ANGLE over GLX) and Dawn's OpenGL adapter cannot share a process: whichever
+ * comes second fails, and headless-gl after Dawn ends the process with an X error (BadAccess
+ * in glXMakeCurrent). So headless-gl is refused beside Dawn on OpenGL, with the reason.
+ */
+async function refuseBesideDawnOpenGL(): Promise<void> {
+  const dawn = await currentDawnSetup()?.catch(() => null);
+  if (dawn?.backend === 'opengl') {
+    throw new ArgumentError(
+      "registerGpujsBackend: 'headlessgl' cannot run in a process whose WebGPU runs on Dawn's OpenGL adapter (both drive OpenGL on this display, and the process would die with an X error); use one of them per process",
+    );
+  }
+}
+
 /** Sets up WebGPU (Dawn in Node) and checks an adapter answers; returns its description. */
 async function requireWebGPU(GPU: GpuClass): Promise<string> {
+  try {
+    return await findWebGPU(GPU);
+  } catch (err) {
+    const headless = [...runtimes.values()].some((rt) => rt.mode === 'headlessgl');
+    if (!headless || !(err instanceof Error)) throw err;
+    throw new ArgumentError(
+      `${err.message} (note: 'headlessgl' already runs in this process, and Dawn's OpenGL adapter cannot share a process with it)`,
+    );
+  }
+}
+
+async function findWebGPU(GPU: GpuClass): Promise<string> {
   let description = 'navigator.gpu';
   const hasNavigatorGpu = typeof navigator !== 'undefined' && (navigator as { gpu?: unknown }).gpu;
   const inNode = typeof process !== 'undefined' && process.versions?.node !== undefined;
@@ -98,20 +129,38 @@ async function requireWebGPU(GPU: GpuClass): Promise<string> {
 const SOFTWARE_ADAPTER = /llvmpipe|lavapipe|swiftshader|Dawn opengl/i;
 
 /**
- * webgpu on a hardware adapter, else webasm, else cpu. A software WebGPU adapter loses to
- * webasm (256x256 matmul: ~29 ms on llvmpipe against ~15 ms, shared/notes/gpu-in-node.md).
+ * webgpu on a hardware adapter, else WebGL on a hardware renderer, else webasm, else a
+ * software GL, else cpu. Software adapters lose to webasm (256x256 matmul: ~29 ms for webgpu
+ * on llvmpipe, ~28 ms for headlessgl, against ~15 ms, shared/notes/gpu-in-node.md). headless-gl
+ * does not name its renderer, so in Node it is taken only after webasm.
  */
 async function pickMode(GPU: GpuClass): Promise<[GpujsMode, string]> {
-  let why: string;
+  const why: string[] = [];
+  let softwareGl: [GpujsMode, string] | null = null;
   try {
     const adapter = await requireWebGPU(GPU);
     if (!SOFTWARE_ADAPTER.test(adapter) || !GPU.isWebAssemblySupported) return ['webgpu', adapter];
-    why = `the WebGPU adapter renders in software (${adapter}), where WebAssembly is faster`;
+    why.push(`the WebGPU adapter renders in software (${adapter})`);
   } catch (err) {
-    why = `webgpu unavailable: ${(err as Error).message}`;
+    why.push(`webgpu unavailable: ${(err as Error).message}`);
   }
-  if (GPU.isWebAssemblySupported) return ['webasm', why];
-  return ['cpu', `${why}; WebAssembly unavailable`];
+  for (const gl of ['webgl2', 'webgl', 'headlessgl'] as const) {
+    try {
+      if (gl === 'headlessgl') await refuseBesideDawnOpenGL();
+      const probe = probeGl(GPU, gl);
+      if (probe.hardware) return [gl, probe.renderer];
+      softwareGl ??= [gl, probe.renderer];
+      why.push(
+        `${gl} renders ${probe.hardware === false ? 'in software' : 'on an unnamed renderer'} (${probe.renderer})`,
+      );
+      break;
+    } catch {
+      // not available here: the next GL mode, or none
+    }
+  }
+  if (GPU.isWebAssemblySupported) return ['webasm', `${why.join('; ')}: WebAssembly is faster`];
+  if (softwareGl) return softwareGl;
+  return ['cpu', `${why.join('; ')}; WebAssembly unavailable`];
 }
 
 /** Counters of a registered gpujs backend: kernels compiled and cached, calls, live storages. */

@@ -82,6 +82,21 @@ export const TOLERANCES: Record<string, BackendTolerances> = {
       composite: { atol: 5e-5, rtol: 5e-5 },
     },
   },
+  'gpujs:headlessgl': {
+    why:
+      'GLSL ES leaves float precision to the driver (division may be off by 2.5 ulp, exp/log/pow ' +
+      'are the driver’s own); sums are two-pass float32 because shader compilers drop the Kahan ' +
+      'compensation. Measured here on Mesa llvmpipe through ANGLE: arithmetic exact, ' +
+      'transcendentals within 1.2e-6 relative, sums 1.4e-6, matmuls 2e-7.',
+    classes: {
+      exact,
+      arithmetic: { atol: 0, rtol: 3e-7 },
+      transcendental: { atol: 1e-6, rtol: 4e-6 },
+      reduction: { atol: 1e-5, rtol: 1e-5 },
+      matmul: { atol: 1e-5, rtol: 1e-5 },
+      composite: { atol: 2e-5, rtol: 2e-5 },
+    },
+  },
 };
 
 /** Checks `got` against `ref` elementwise; returns a message naming the first miss, or null. */

@@ -2,12 +2,19 @@ import type { Storage } from '../../backend.js';
 import { NDArray } from '../../ndarray.js';
 import { type Shape, sizeOf } from '../../shape.js';
 import { storageOf } from './elementwise.js';
-import { collapseDims, kernelSource, layoutOver, positionOf, threadLayout } from './indexing-source.js';
+import {
+  collapseDims,
+  integerPart,
+  kernelSource,
+  layoutOver,
+  positionOf,
+  threadLayout,
+} from './indexing-source.js';
 import type { GpujsRuntime } from './runtime.js';
 
 /*
- * Index values are read as floats and made integers with `| 0` before they enter a position,
- * so that positions stay exact i32 arithmetic on webgpu.
+ * Index values are read as floats and made integers (integerPart: `| 0`) before they enter a
+ * position, so that positions stay exact i32 arithmetic on webgpu.
  */
 
 export function gatherKernel(rt: GpujsRuntime) {
@@ -26,7 +33,7 @@ export function gatherKernel(rt: GpujsRuntime) {
     const from = positionOf({ offset: x.offset, strides: strides[0] }, layout.coords);
     // The op checks indices only where it can read them synchronously; on webgpu an index out
     // of range gives NaN (float results) instead of a neighbour's value (WGSL clamps reads).
-    const index = `(idx[${at}] | 0)`;
+    const index = integerPart(`idx[${at}]`, rt.style);
     const outOfRange = `if (${index} < 0 || ${index} >= ${x.shape[axis]}) { return 0 / (${index} - ${index}); }`;
     const read = `return x[${from} + ${index} * ${x.strides[axis]}];`;
     const body = x.dtype === 'float32' ? [outOfRange, read] : [read];
@@ -60,7 +67,9 @@ export function scatterAddKernel(rt: GpujsRuntime) {
     const updBase = positionOf({ offset: updates.offset, strides: updStrides }, outerInner);
     const at = positionOf({ offset: indices.offset, strides: idxLoops.strides[0] }, counters);
     const from = [updBase, positionOf({ offset: 0, strides: idxLoops.strides[1] }, counters)].join(' + ');
-    let body = [`if ((idx[${at}] | 0) === ${layout.coords[axis]}) { acc += upd[${from}]; }`];
+    let body = [
+      `if (${integerPart(`idx[${at}]`, rt.style)} === ${layout.coords[axis]}) { acc += upd[${from}]; }`,
+    ];
     for (let k = counters.length - 1; k >= 0; k--) {
       body = [
         `for (let ${counters[k]} = 0; ${counters[k]} < ${idxLoops.dims[k]}; ${counters[k]}++) {`,

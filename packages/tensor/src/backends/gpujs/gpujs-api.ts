@@ -53,6 +53,8 @@ export interface GpujsModule {
     readonly isWebAssemblySupported?: boolean;
     readonly isWebGPUSupported?: boolean;
     readonly isHeadlessGLSupported?: boolean;
+    readonly isWebGLSupported?: boolean;
+    readonly isWebGL2Supported?: boolean;
     isWebGPUAvailable?(): Promise<boolean>;
   };
 }

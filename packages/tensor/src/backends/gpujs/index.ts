@@ -5,9 +5,10 @@ import type { BackendFactory } from '../../kernels.js';
 import { binaryKernel, copyKernel, unaryKernel, whereKernel } from './elementwise.js';
 import { layerNormFused, logSoftmaxFused, softmaxFused } from './fused.js';
 import { concatKernel, gatherKernel, scatterAddKernel } from './gather-scatter.js';
+import type { GpuInstance } from './gpujs-api.js';
 import { matmulKernel } from './matmul.js';
 import { argReduceKernel, reduceKernel } from './reduce.js';
-import { checkIntRange, fromFloats, type GpujsRuntime, refuseFloat64 } from './runtime.js';
+import { checkIntRange, fromFloats, type GpujsMode, GpujsRuntime, refuseFloat64 } from './runtime.js';
 import type { GpujsStorage } from './storage.js';
 
 /** Storage management of a gpujs backend: uploads, readback and freeing through its runtime. */
@@ -57,4 +58,15 @@ function gpujsKernels(rt: GpujsRuntime): KernelTable {
 /** A backend factory over a runtime (see registerGpujsBackend in ../../gpujs.ts). */
 export function gpujsBackendFactory(rt: GpujsRuntime): BackendFactory {
   return () => ({ backend: gpujsBackend(rt), kernels: gpujsKernels(rt) });
+}
+
+/** The kernels a gpujs backend in `mode` registers, known without a device (for FEATURES.md). */
+export function gpujsKernelNames(mode: GpujsMode): string[] {
+  const noDevice: GpuInstance = {
+    createKernel() {
+      throw new Error('gpujsKernelNames: this runtime has no device');
+    },
+    destroy() {},
+  };
+  return Object.keys(gpujsKernels(new GpujsRuntime(`gpujs:${mode}`, mode, noDevice)));
 }

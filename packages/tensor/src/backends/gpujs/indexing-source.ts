@@ -5,15 +5,23 @@ import { ArgumentError, fmtShape } from '../../errors.js';
  * Positions are written as inline integer expressions, never stored in variables: gpu.js
  * declares every variable as f32, which would make indices above 2^24 inexact, while inline
  * integer arithmetic stays i32 in WGSL. `(e | 0)` turns a float (a division, an index read
- * from an array) back into an integer.
+ * from an array) back into an integer (integerPart; floor in GLSL).
  */
 
 /**
  * How output elements map to threads. `flat`: one thread axis, coordinates by division (the
  * cpu and webasm modes, whose pipeline results must be flat arrays). `grid`: up to three
- * integer thread axes, so that common shapes need no division at all (webgpu).
+ * integer thread axes, so that common shapes need no division at all (webgpu). `glsl`: flat,
+ * with index arithmetic in floats: GLSL ES 1.0 has no integer `|`, gpu.js emulates it with a
+ * bit loop whose int result does not mix with floats, so integer parts are taken with floor
+ * (gpu.js divides integers exactly, see divWithIntCheck) and indices stay below 2^24.
  */
-export type ThreadStyle = 'flat' | 'grid';
+export type ThreadStyle = 'flat' | 'grid' | 'glsl';
+
+/** `expr` (an integer-valued or non-negative float expression) as an integer expression. */
+export function integerPart(expr: string, style: ThreadStyle): string {
+  return style === 'glsl' ? `Math.floor(${expr})` : `(${expr} | 0)`;
+}
 
 /** Dims of a WebGPU 2D/3D dispatch: 8x8 workgroups, at most 65535 groups per axis. */
 const MAX_GRID_XY = 65535 * 8;
@@ -27,17 +35,18 @@ export interface ThreadLayout {
 }
 
 /** An integer-valued expression for `floor(value / divisor) % modulus` (modulus 0: none). */
-function divMod(value: string, divisor: number, modulus: number): string {
-  const quotient = divisor === 1 ? value : `((${value} / ${divisor}) | 0)`;
-  return modulus === 0 ? quotient : `((${quotient} % ${modulus}) | 0)`;
+function divMod(value: string, divisor: number, modulus: number, style: ThreadStyle): string {
+  const quotient = divisor === 1 ? value : integerPart(`${value} / ${divisor}`, style);
+  if (modulus === 0) return quotient;
+  return style === 'glsl' ? `(${quotient} % ${modulus})` : `((${quotient} % ${modulus}) | 0)`;
 }
 
 /** Coordinates of `dims` (row-major) packed into one thread axis `thread`. */
-function unpack(thread: string, dims: readonly number[]): string[] {
+function unpack(thread: string, dims: readonly number[], style: ThreadStyle): string[] {
   const coords: string[] = [];
   let inner = 1;
   for (let d = dims.length - 1; d >= 0; d--) {
-    coords[d] = divMod(thread, inner, d === 0 ? 0 : dims[d]);
+    coords[d] = divMod(thread, inner, d === 0 ? 0 : dims[d], style);
     inner *= dims[d];
   }
   return coords;
@@ -50,8 +59,8 @@ function unpack(thread: string, dims: readonly number[]): string[] {
 export function threadLayout(dims: readonly number[], style: ThreadStyle): ThreadLayout {
   if (dims.length === 0) return { output: [1], coords: [] };
   const size = dims.reduce((a, b) => a * b, 1);
-  if (style === 'flat' || dims.length === 1) {
-    return { output: [size], coords: unpack('this.thread.x', dims) };
+  if (style !== 'grid' || dims.length === 1) {
+    return { output: [size], coords: unpack('this.thread.x', dims, style) };
   }
   const r = dims.length;
   const x = dims[r - 1];
@@ -64,7 +73,7 @@ export function threadLayout(dims: readonly number[], style: ThreadStyle): Threa
     );
   }
   const output = rest.length === 0 ? [x, y] : [x, y, z];
-  return { output, coords: [...unpack('this.thread.z', rest), 'this.thread.y', 'this.thread.x'] };
+  return { output, coords: [...unpack('this.thread.z', rest, style), 'this.thread.y', 'this.thread.x'] };
 }
 
 /** A view's strides as seen from an output of `dims` (0 where it is broadcast). */

@@ -93,9 +93,11 @@ function identity(op: ReduceOp, dtype: DType): number {
 }
 
 /**
- * On webgpu, a reduction to few outputs over many elements would leave most of the device
- * idle (one thread per output walking its whole lane), so it runs in two passes: threads
- * reduce chunks of the longest reduced dim, then a second kernel reduces the chunks.
+ * On a GPU (webgpu, GL), a reduction to few outputs over many elements would leave most of
+ * the device idle (one thread per output walking its whole lane), so it runs in two passes:
+ * threads reduce chunks of the longest reduced dim, then a second kernel reduces the chunks.
+ * In GL it also bounds the float32 error: shader compilers there drop the Kahan compensation
+ * (a sum over 9000 rows was 2e-5 off in one pass on Mesa llvmpipe).
  */
 const TWO_PASS_MIN_COUNT = 8192;
 const TWO_PASS_THREADS = 8192;
@@ -111,7 +113,7 @@ export function reduceKernel(rt: GpujsRuntime) {
     const { layout, base, loops, outSize, count } = plan;
     if (outSize === 0) return rt.empty(outDtype);
     if (count === 0) return rt.fill(outDtype, outSize, identity(op, outDtype));
-    if (rt.async && count >= TWO_PASS_MIN_COUNT && outSize * 4 <= TWO_PASS_THREADS) {
+    if (rt.parallel && count >= TWO_PASS_MIN_COUNT && outSize * 4 <= TWO_PASS_THREADS) {
       return twoPass(rt, op, x, axes, outDtype, plan);
     }
     const body = [

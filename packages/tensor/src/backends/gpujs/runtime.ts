@@ -5,7 +5,22 @@ import type { ThreadStyle } from './indexing-source.js';
 import { GpujsStorage } from './storage.js';
 
 /** The gpu.js modes this backend runs on. */
-export type GpujsMode = 'webgpu' | 'webasm' | 'cpu';
+export type GpujsMode = 'webgpu' | GlMode | 'webasm' | 'cpu';
+
+/**
+ * The gpu.js modes whose kernels are GLSL fragment shaders writing float textures: WebGL 1 in
+ * Node through the `gl` package (headlessgl), WebGL 2 or 1 in a browser.
+ */
+export type GlMode = 'headlessgl' | 'webgl2' | 'webgl';
+
+export function isGlMode(mode: string): mode is GlMode {
+  return mode === 'headlessgl' || mode === 'webgl2' || mode === 'webgl';
+}
+
+/** What gpu.js's Kernel classes say they are: every GL kernel class answers 'gpu'. */
+export function kernelClassMode(mode: GpujsMode): string {
+  return isGlMode(mode) ? 'gpu' : mode;
+}
 
 /**
  * int32 and bool live on the device as float32, which holds every integer up to 2^24 exactly.
@@ -37,6 +52,10 @@ const KERNEL_CACHE_SIZE = 512;
 export class GpujsRuntime {
   /** webgpu kernels answer Promises; the others return their result. */
   readonly async: boolean;
+  /** GL modes keep arrays in textures; host data is uploaded once, not on every kernel call. */
+  readonly textures: boolean;
+  /** Kernels run on a GPU's many threads (webgpu, GL), not a CPU's few. */
+  readonly parallel: boolean;
   readonly style: ThreadStyle;
   /** Largest array a kernel may address: webasm computes indices in float32. */
   readonly maxElements: number;
@@ -54,8 +73,11 @@ export class GpujsRuntime {
     private readonly gpu: GpuInstance,
   ) {
     this.async = mode === 'webgpu';
-    this.style = mode === 'webgpu' ? 'grid' : 'flat';
-    this.maxElements = mode === 'webasm' ? MAX_EXACT_INT - 1 : 2 ** 31 - 1;
+    this.textures = isGlMode(mode);
+    this.parallel = this.async || this.textures;
+    this.style = mode === 'webgpu' ? 'grid' : this.textures ? 'glsl' : 'flat';
+    // webasm and GLSL (highp float, WebGL 1) compute element indices in float32
+    this.maxElements = mode === 'webasm' || this.textures ? MAX_EXACT_INT - 1 : 2 ** 31 - 1;
   }
 
   /** Fails unless an array of `size` elements can be addressed by this mode's kernels. */
@@ -103,9 +125,10 @@ export class GpujsRuntime {
     const floats = data instanceof Float32Array ? data : Float32Array.from(data);
     if (floats.length === 0) return this.track(GpujsStorage.resolved(this.name, dtype, 0, null));
     this.stats.uploads++;
-    if (!this.async) return this.track(GpujsStorage.resolved(this.name, dtype, floats.length, floats));
-    // One kernel with a dynamic output serves every upload; calls are chained because a
-    // queued first call (still building) would run with whatever output was set last.
+    if (!this.async && !this.textures) {
+      return this.track(GpujsStorage.resolved(this.name, dtype, floats.length, floats));
+    }
+    // One kernel with a dynamic output serves every upload.
     const upload = (this.uploadKernel ??= this.gpu.createKernel('function(a) { return a[this.thread.x]; }', {
       output: [floats.length],
       pipeline: true,
@@ -115,6 +138,14 @@ export class GpujsRuntime {
       dynamicOutput: true,
       dynamicArguments: true,
     }));
+    if (!this.async) {
+      upload.setOutput([floats.length]);
+      return this.track(
+        GpujsStorage.resolved(this.name, dtype, floats.length, upload(floats) as KernelOutput),
+      );
+    }
+    // Calls are chained because a queued first call (still building) would run with whatever
+    // output was set last.
     const call = this.uploadChain.then(async () => {
       upload.setOutput([floats.length]);
       const result = (await upload(floats)) as KernelOutput;
@@ -143,7 +174,8 @@ export class GpujsRuntime {
         `dataSync: backend '${this.name}' cannot read synchronously; use await x.data()`,
       );
     }
-    return flatten(storage.value, storage.size);
+    const value = storage.value;
+    return flatten(value === null || value instanceof Float32Array ? value : value.toArray(), storage.size);
   }
 
   /** The float32 values of a storage, after its kernel ran. */
@@ -206,7 +238,7 @@ export class GpujsRuntime {
   /** gpu.js quietly runs a kernel on its cpu backend when the requested one cannot take it. */
   private checkDegraded(fn: KernelFunction): void {
     const ran = fn.kernel?.constructor.mode;
-    if (ran === undefined || ran === this.mode) return;
+    if (ran === undefined || ran === kernelClassMode(this.mode)) return;
     this.stats.degraded++;
     if (!this.warnedDegraded) {
       this.warnedDegraded = true;
