@@ -14,12 +14,27 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { DIFFERENTIABLE_OPS, NON_DIFFERENTIABLE_OPS } from '@typegrad/autograd';
 import * as T from '@typegrad/tensor';
+import { registerGpujsBackend } from '@typegrad/tensor/gpujs';
 // Not part of the public API: the cpu backend's list of ops with WebAssembly SIMD kernels.
 import {
   WASM_BINARY_OPS,
   WASM_UNARY_OPS,
 } from '../packages/tensor/src/backends/cpu/wasm/elementwise-kernels.js';
 import { WASM_REDUCE_OPS } from '../packages/tensor/src/backends/cpu/wasm/reduce-kernels.js';
+// Not part of the public API: the kernel table of each gpu.js mode, built without a device.
+import { gpujsKernelNames } from '../packages/tensor/src/backends/gpujs/index.js';
+import type { GpujsMode } from '../packages/tensor/src/backends/gpujs/runtime.js';
+
+/** The gpu.js modes of the gpujs backend, as its registerGpujsBackend accepts them. */
+const GPUJS_MODES: readonly GpujsMode[] = ['webgpu', 'headlessgl', 'webgl2', 'webgl', 'webasm', 'cpu'];
+
+/**
+ * Registers the backends described besides cpu: gpujs in gpu.js's `cpu` mode, which runs
+ * wherever gpu.js installs (no device) and shares its dtype checks with every other mode.
+ */
+export async function registerFeatureBackends(): Promise<void> {
+  await registerGpujsBackend({ mode: 'cpu' });
+}
 
 /** Where the table is committed, relative to the repository root. */
 export const FEATURES_FILE = fileURLToPath(new URL('../FEATURES.md', import.meta.url));
@@ -176,6 +191,15 @@ function kernelTable(): string {
   );
 }
 
+function gpujsModesTable(): string {
+  const tables = GPUJS_MODES.map((mode) => new Set(gpujsKernelNames(mode)));
+  const names = [...new Set(tables.flatMap((t) => [...t]))];
+  return table(
+    ['kernel', ...GPUJS_MODES.map((m) => `gpujs:${m}`)],
+    names.map((name) => [`\`${name}\``, ...tables.map((t) => (t.has(name) ? 'yes' : '—'))]),
+  );
+}
+
 function promotionTable(): string {
   return table(
     ['a \\ b', ...T.DTYPES],
@@ -202,6 +226,15 @@ export function renderFeatures(): string {
     '',
     kernelTable(),
     '',
+    '## The gpujs backend in each gpu.js mode',
+    '',
+    '`registerGpujsBackend({ mode })` registers `gpujs:<mode>`: WebGPU compute shaders (`webgpu`),',
+    'WebGL fragment shaders (`headlessgl` in Node, `webgl2` and `webgl` in browsers), WebAssembly',
+    '(`webasm`) or plain JavaScript (`cpu`). Each computes in float32 (int32 and bool held exactly',
+    'up to 2^24) and refuses float64; its kernels, from the table each mode builds:',
+    '',
+    gpujsModesTable(),
+    '',
     '## Dtype promotion of binary ops',
     '',
     'The result of `add(a, b)` (and the other arithmetic ops) has the wider dtype; comparisons give',
@@ -216,6 +249,9 @@ export function renderFeatures(): string {
       '',
       "Each cell is the dtype of the result when every array input has the column's dtype (index",
       'inputs are `int32`); `—` means the op refuses that dtype with a `DTypeError`.',
+      ...(backend.startsWith('gpujs:')
+        ? ['The gpujs backend checks dtypes in shared code, so every gpu.js mode answers alike.']
+        : []),
       ...(backend === 'cpu'
         ? [
             '**wasm SIMD**: the op has a WebAssembly SIMD kernel, used for `float32` arrays above a size',
@@ -246,6 +282,7 @@ export function renderFeatures(): string {
 
 const isMain = process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1];
 if (isMain) {
+  await registerFeatureBackends();
   const text = renderFeatures();
   if (process.argv.includes('--check')) {
     const committed = readFileSync(FEATURES_FILE, 'utf8');

@@ -4,10 +4,12 @@
  */
 import { readFileSync } from 'node:fs';
 import * as T from '@typegrad/tensor';
-import { describe, expect, it } from 'vitest';
-import { FEATURES_FILE, renderFeatures } from '../../../scripts/features.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { FEATURES_FILE, registerFeatureBackends, renderFeatures } from '../../../scripts/features.js';
 
 describe('FEATURES.md', () => {
+  beforeAll(registerFeatureBackends);
+
   it('matches what scripts/features.ts generates from the registries', () => {
     const committed = readFileSync(FEATURES_FILE, 'utf8');
     const generated = renderFeatures();
