@@ -2,8 +2,8 @@
  * `pnpm bench:matmul`: float32 matmul of typegrad against tfjs-cpu and tfjs-wasm, in the three
  * layouts training needs (A·B forward, A·Bᵀ and Aᵀ·B backward). Transposed operands are views
  * (`.T` of a contiguous array) for typegrad and `transposeA/B` flags for tfjs. With
- * `--backends` typegrad also runs on gpujs backends, and with gpujs:webgpu the suite adds the
- * small-size crossover cases (lib/crossover.ts).
+ * `--backends` typegrad also runs on gpujs backends, and with a GPU mode (gpujs:webgpu, else
+ * gpujs:headlessgl) the suite adds the small-size crossover cases (lib/crossover.ts).
  */
 import './lib/detach-probe.js'; // first: must see every WebAssembly instantiation
 
@@ -17,7 +17,7 @@ import {
   squareMatmulCase,
   summarizeCrossover,
 } from './lib/crossover.js';
-import { describeGpujsTargets, type GpujsTarget, loadGpujsTargets } from './lib/gpujs-backends.js';
+import { describeGpujsTargets, type GpujsTarget, implOf, loadGpujsTargets } from './lib/gpujs-backends.js';
 import { CheckLedger } from './lib/gpujs-check.js';
 import { gpujsContenders } from './lib/gpujs-contenders.js';
 import type { BenchCase, Row } from './lib/harness.js';
@@ -204,16 +204,21 @@ export const suite: Suite = {
     const cases = shapes.flatMap((shape, i) =>
       LAYOUTS.map((layout, j) => matmulCase(shape, layout, 1000 * i + 10 * j, typegrad, notes)),
     );
-    crossoverDevice = typegrad.gpujs.find((t) => t.mode === 'webgpu') ?? null;
+    crossoverDevice =
+      typegrad.gpujs.find((t) => t.mode === 'webgpu') ??
+      typegrad.gpujs.find((t) => t.mode === 'headlessgl') ??
+      null;
     if (crossoverDevice && typegrad.cpu) {
       notes.push(
         `crossover cases (cpu and gpujs rows only): matmul N x N x N A·B for N = ${CROSSOVER_MATMUL_N.join(', ')} ` +
           `and add of ${CROSSOVER_ADD_SIZES.map((n) => n.toExponential(0)).join(', ')} elements; ` +
-          'the crossover compares the faster typegrad:cpu row (1 or 2 threads) with typegrad:gpujs:webgpu',
+          `the crossover compares the faster typegrad:cpu row (1 or 2 threads) with ${implOf(crossoverDevice)}`,
       );
       cases.push(...crossoverCases(shapes, typegrad, notes));
-    } else if (args.backends.includes('gpujs:webgpu')) {
-      notes.push('crossover not measured: it needs the cpu backend and gpujs:webgpu rows');
+    } else if (args.backends.includes('gpujs:webgpu') || args.backends.includes('gpujs:headlessgl')) {
+      notes.push(
+        'crossover not measured: it needs the cpu backend and a gpujs:webgpu or gpujs:headlessgl row',
+      );
     }
     return cases;
   },

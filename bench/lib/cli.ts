@@ -49,7 +49,7 @@ export const USAGE = `options:
   --shapes LIST     matmul shapes, comma-separated: N (N x N x N) or MxKxN, e.g. 512,1024,2048x256x768
   --backends LIST   typegrad backends, comma-separated (default cpu): cpu, gpujs:webgpu, gpujs:webasm,
                     gpujs:cpu, gpujs:headlessgl, or all; a gpu.js mode that cannot load here is skipped
-                    with one line saying why. With gpujs:webgpu the matmul suite adds the small-size
+                    with one line saying why. With gpujs:webgpu (else gpujs:headlessgl) the matmul suite adds the small-size
                     crossover cases (matmul N = 16..512, add 1e2..1e6 elements)
   --rounds N        rounds over all cases (default ${FULL.rounds}, quick ${QUICK.rounds})
   --time MS         time budget per implementation, case and round (default ${FULL.timeMs}, quick ${QUICK.timeMs})
