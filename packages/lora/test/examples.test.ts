@@ -23,6 +23,7 @@ const EXPECTED: Record<string, RegExp> = {
   '03-fit-mlp.ts': /^loss fell from [\d.]+ to [\d.]+$/m,
   '04-gpt-generate.ts': /^04-gpt-generate: ok$/m,
   '05-lora.ts': /^merged == unmerged: ok$/m,
+  '06-gpujs.ts': /^06-gpujs: ok$/m,
   'train-tiny-gpt.ts': /^step {2}59 {2}loss [\d.]+/m,
 };
 
