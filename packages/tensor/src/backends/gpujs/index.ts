@@ -32,13 +32,13 @@ function gpujsBackend(rt: GpujsRuntime): Backend {
 /**
  * The primitive kernels, as gpu.js kernels generated per shape signature, and the fused
  * composites where they measured faster (2-core machine, ms per call, fused vs composite):
- * softmax [1536, 128]: webgpu on llvmpipe 3.3 vs 6.8, webasm 11.0 vs 7.4, cpu 6.7 vs 5.9;
- * layerNorm [256, 768]: webgpu 5.2 vs 9.5, webasm 3.2 vs 4.2, cpu 3.2 vs 5.2.
+ * softmax [1536, 128]: webgpu on llvmpipe 3.3 vs 6.8, headlessgl on llvmpipe 6.0 vs 9.5,
+ * webasm 11.0 vs 7.4, cpu 6.7 vs 5.9 (logSoftmax on headlessgl 4.1 vs 8.4);
+ * layerNorm [256, 768]: webgpu 5.2 vs 9.5, headlessgl 6.7 vs 17.5, webasm 3.2 vs 4.2, cpu 3.2 vs 5.2.
  * (On webasm a lane loop cannot use SIMD across cells the way a flat exp kernel does.)
  */
 function gpujsKernels(rt: GpujsRuntime): KernelTable {
-  const softmaxes =
-    rt.mode === 'webgpu' ? { softmax: softmaxFused(rt), logSoftmax: logSoftmaxFused(rt) } : {};
+  const softmaxes = rt.parallel ? { softmax: softmaxFused(rt), logSoftmax: logSoftmaxFused(rt) } : {};
   return {
     unary: unaryKernel(rt),
     binary: binaryKernel(rt),
