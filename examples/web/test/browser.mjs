@@ -7,8 +7,10 @@
  * Run: pnpm --filter @typegrad/example-web test:browser
  * Env: TYPEGRAD_BROWSER_OPTIONAL=1 skips (exit 0) when Chromium is missing;
  *      TYPEGRAD_CHROMIUM=path uses another Chromium; TYPEGRAD_BROWSER_QUERY=backend=webasm adds
- *      a query string to the page's URL; TYPEGRAD_BROWSER_ISOLATED=0 serves the page without the
- *      COOP/COEP headers and checks that the cpu backend then runs its WebAssembly kernels on one thread.
+ *      a query string to the page's URL (a forced ?backend= must be the one that ran);
+ *      TYPEGRAD_BROWSER_TIMEOUT_S=N waits N s for the page (default 75);
+ *      TYPEGRAD_BROWSER_ISOLATED=0 serves the page without the COOP/COEP headers and checks that
+ *      the cpu backend then runs its WebAssembly kernels on one thread.
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -23,14 +25,26 @@ const webRoot = fileURLToPath(new URL('..', import.meta.url));
 const distRoot = join(webRoot, 'dist');
 const screenshotPath = join(webRoot, 'test', 'screenshot.png');
 const executablePath = process.env.TYPEGRAD_CHROMIUM ?? '/usr/bin/chromium';
-const PAGE_TIMEOUT_MS = 75_000;
+const PAGE_TIMEOUT_MS = 1000 * Number(process.env.TYPEGRAD_BROWSER_TIMEOUT_S ?? 75);
 const isolated = process.env.TYPEGRAD_BROWSER_ISOLATED !== '0';
+const query = process.env.TYPEGRAD_BROWSER_QUERY ?? '';
+const asked = new URLSearchParams(query);
+// The registered backend names that `?backend=` may run on (the page errors rather than fall back).
+const BACKEND_NAMES = {
+  cpu: /^cpu$/,
+  webgpu: /^gpujs:webgpu$/,
+  webasm: /^gpujs:webasm$/,
+  webgl: /^gpujs:webgl2?$/,
+};
 // The page's colours for its two loss lines (src/main.ts).
 const LINE_COLOURS = { pretraining: [0x8a, 0x8a, 0x8a], finetuning: [0xd9, 0x48, 0x0f] };
 const CHROMIUM_ARGS = [
   '--headless',
   '--no-sandbox',
+  // No GPU here: WebGL runs on SwiftShader, which this flag keeps allowed in Chromium versions
+  // that no longer fall back to it on their own (Chromium 156 gives it even with --disable-gpu).
   '--disable-gpu',
+  '--enable-unsafe-swiftshader',
   '--disable-quic',
   '--no-first-run',
   '--disable-background-networking',
@@ -83,9 +97,8 @@ async function main() {
       problems.push(`request failed: ${request.url()} (${request.failure()?.errorText})`),
     );
 
-    const query = process.env.TYPEGRAD_BROWSER_QUERY ? `?${process.env.TYPEGRAD_BROWSER_QUERY}` : '';
     const pageStarted = performance.now();
-    await page.goto(`${server.url}${query}`);
+    await page.goto(`${server.url}${query ? `?${query}` : ''}`);
     await page
       .waitForSelector('#app[data-state="done"], #app[data-state="error"]', { timeout: PAGE_TIMEOUT_MS })
       .catch(async () => {
@@ -96,9 +109,28 @@ async function main() {
       });
     const result = await page.evaluate(() => window.__typegrad);
     console.log(
-      `browser test: page ran in ${seconds(pageStarted)} (${result.msPerStep.toFixed(0)} ms per training step) on ${result.backendLabel || '(no backend chosen)'} (${result.backendReason})`,
+      `browser test: page ran in ${seconds(pageStarted)} on ${result.backendLabel || '(no backend chosen)'} (${result.backendReason})`,
+    );
+    console.log(
+      `browser test: ${result.pretrainMsPerStep.toFixed(0)} ms per pretraining step on ${result.pretrainBackend}, ${result.msPerStep.toFixed(0)} ms per fine-tuning step on ${result.backend}`,
     );
     check(result.state === 'done', `the page stopped with an error: ${result.error}`);
+    const backend = asked.get('backend') ?? 'auto';
+    if (backend !== 'auto')
+      check(
+        BACKEND_NAMES[backend]?.test(result.backend),
+        `asked for ?backend=${backend}, the page ran on '${result.backend}' (${result.backendLabel})`,
+      );
+    if (backend === 'webgl')
+      check(
+        result.backendLabel === `gpu.js ${result.backend.slice('gpujs:'.length)}` &&
+          /renderer ./.test(result.backendReason),
+        `the page should say which WebGL ran and on which renderer: '${result.backendLabel}' (${result.backendReason})`,
+      );
+    check(
+      result.pretrainBackend === (asked.get('pretrain-on') ?? result.backend),
+      `pretraining ran on '${result.pretrainBackend}', expected ${asked.get('pretrain-on') ?? result.backend}`,
+    );
     // Without COOP/COEP there is no shared memory: the cpu backend's WebAssembly kernels run on one thread.
     check(
       (await page.evaluate(() => globalThis.crossOriginIsolated)) === isolated,

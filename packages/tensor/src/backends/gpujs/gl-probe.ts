@@ -9,8 +9,8 @@ export interface GlProbe {
   hardware: boolean | null;
 }
 
-/** Renderers that draw on the CPU: Chromium's SwiftShader, Mesa's llvmpipe and softpipe. */
-const SOFTWARE_RENDERER = /swiftshader|llvmpipe|softpipe|software/i;
+/** Renderers that draw on the CPU: SwiftShader, Mesa's llvmpipe and softpipe, Windows' WARP. */
+const SOFTWARE_RENDERER = /swiftshader|llvmpipe|softpipe|software|microsoft basic render/i;
 
 interface GlContext {
   readonly RENDERER: number;
