@@ -29,7 +29,7 @@ if (registered instanceof Error) {
   describe('gpujs:headlessgl behaviour', () => {
     it('reads synchronously and runs on GL, not on a quiet cpu fallback', () => {
       expect(T.getBackend(name).canReadSync).toBe(true);
-      const x = T.arange(6, undefined, 1, { backend: name, dtype: 'float32' }).reshape([2, 3]);
+      const x = T.tidy(() => T.arange(6, undefined, 1, { backend: name, dtype: 'float32' }).reshape([2, 3]));
       const y = T.matmul(x, x.T);
       expect(Array.from(y.dataSync())).toEqual([5, 14, 14, 50]);
       expect(gpujsStats(name).degraded).toBe(0);
