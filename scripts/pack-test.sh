@@ -47,7 +47,9 @@ cd "$project"
 npm init -y >/dev/null
 npm pkg set type=module
 # One install of all four: each package's dependency on a sibling is met by its tarball, not the registry.
-npm install --no-audit --no-fund --loglevel=error "${tarballs[@]}"
+# No install scripts: gpu.js (optional) pulls in gl, whose script builds ANGLE from source for minutes
+# where X11 headers are installed; nothing here needs it (the headlessgl mode is tested in the workspace).
+npm install --no-audit --no-fund --loglevel=error --ignore-scripts "${tarballs[@]}"
 for p in "${packages[@]}"; do
   resolved=$(node -p "require('./package-lock.json').packages['node_modules/@typegrad/$p'].resolved")
   [[ $resolved == file:* ]] || { echo "@typegrad/$p was installed from $resolved, not from its tarball"; exit 1; }

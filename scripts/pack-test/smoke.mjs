@@ -1,7 +1,8 @@
 /**
  * Runs in a scratch project outside the workspace, against the packed tarballs: trains a tiny
  * GPT, freezes it behind LoRA adapters, fine-tunes them and checks that the loss falls and that
- * merging changes nothing. Plain JavaScript, as a consumer without a TypeScript toolchain runs it.
+ * merging changes nothing, then runs a matmul on the gpujs backend (gpu.js, an optional
+ * dependency). Plain JavaScript, as a consumer without a TypeScript toolchain runs it.
  */
 import * as A from '@typegrad/autograd';
 import { applyLora, mergeAdapters, trainableReport } from '@typegrad/lora';
@@ -68,6 +69,18 @@ const state = model.stateDict();
 const parsed = parseSafetensors(serializeSafetensors(state));
 if (parsed.tensors.size !== state.size) {
   console.error('pack smoke test: the safetensors round trip lost the state dict');
+  process.exit(1);
+}
+// The gpujs entry with its optional dependency gpu.js, in the mode that needs no device.
+const { registerGpujsBackend } = await import('@typegrad/tensor/gpujs');
+const { name } = await registerGpujsBackend({ mode: 'cpu' });
+const a = T.fromArray([
+  [1, 2],
+  [3, 4],
+]);
+const onDevice = T.matmul(a.to(name), a.to(name).T);
+if (onDevice.backend !== name || Array.from(await onDevice.data()).join() !== '5,11,11,25') {
+  console.error(`pack smoke test: matmul on ${name} gave ${Array.from(await onDevice.data())}`);
   process.exit(1);
 }
 console.log('pack smoke test: ok');
