@@ -1,12 +1,9 @@
 /**
- * Text generation that reads logits with `await data()`, so it runs on every backend. The
- * library's `generate` reads them synchronously (dataSync), which gpu.js on WebGPU cannot do.
- * No key/value cache: the whole window (at most the context length) is recomputed each token,
- * which is cheap at this model size.
+ * Text generation for the page: the library's generateAsync, which reads each step's logits
+ * with `await data()` and so runs on every backend (gpu.js on WebGPU cannot read synchronously),
+ * with its key/value cache.
  */
-import { noGrad } from '@typegrad/autograd';
-import * as T from '@typegrad/tensor';
-import { type GPT, sampleToken, type Tokenizer } from '@typegrad/transformer';
+import { type GPT, generateAsync, type Tokenizer } from '@typegrad/transformer';
 
 export interface SampleOptions {
   maxNewTokens: number;
@@ -25,25 +22,6 @@ export async function sampleText(
   options: SampleOptions,
 ): Promise<string> {
   const tokens = tokenizer.encode(prompt);
-  const context = model.config.n_positions;
-  const wasTraining = model.training;
-  model.eval(); // no dropout while sampling
-  try {
-    for (let step = 0; step < options.maxNewTokens; step++) {
-      const window = tokens.slice(-context);
-      const lastLogits = noGrad(() =>
-        T.tidy(() => {
-          const ids = T.fromTyped(Int32Array.from(window), [1, window.length]);
-          const logits = model.forward(ids).value; // [1, L, V]
-          return logits.slice(null, window.length - 1); // [1, V], a view that keeps its storage alive
-        }),
-      );
-      const values = await lastLogits.data();
-      lastLogits.dispose();
-      tokens.push(sampleToken(values, T.uniformAt(options.seed, step), options));
-    }
-  } finally {
-    model.train(wasTraining);
-  }
-  return tokenizer.decode(tokens);
+  const continuation = await generateAsync(model, tokens, options);
+  return tokenizer.decode([...tokens, ...continuation]);
 }

@@ -16,7 +16,7 @@ export {
   splitTrainVal,
 } from './data/index.js';
 export { type BeamSearchOptions, beamSearch } from './generate/beam.js';
-export { type GenerateOptions, generate, lastLogits } from './generate/generate.js';
+export { type GenerateOptions, generate, generateAsync, lastLogits } from './generate/generate.js';
 export { argmaxOf, bannedByNgram, type SamplingOptions, sampleToken } from './generate/sample.js';
 export { CausalSelfAttention, type LayerCache } from './gpt/attention.js';
 export { Block } from './gpt/block.js';

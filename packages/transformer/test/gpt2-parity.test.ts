@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import * as T from '@typegrad/tensor';
 import { loadSafetensors, openSafetensors, saveSafetensors } from '@typegrad/tensor/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generate } from '../src/generate/generate.js';
+import { generate, generateAsync } from '../src/generate/generate.js';
 import { resolveConfig } from '../src/gpt/config.js';
 import type { GPT } from '../src/gpt/gpt.js';
 import { loadHFStateDict, parseGPT2Config, planHFLoad, toHFStateDict } from '../src/gpt/hf.js';
@@ -109,6 +109,12 @@ describe('GPT-2 parity with the PyTorch reference (float64)', () => {
     const expected = ints(golden.get('greedy_tokens')!);
     expect(generate(model, prompt, { maxNewTokens: 8, temperature: 0 })).toEqual(expected);
     expect(generate(model, prompt, { maxNewTokens: 8, temperature: 0, useCache: false })).toEqual(expected);
+  });
+
+  it('decodes the same golden tokens with generateAsync', async () => {
+    const prompt = ints(golden.get('greedy_prompt')!);
+    const expected = ints(golden.get('greedy_tokens')!);
+    expect(await generateAsync(model, prompt, { maxNewTokens: 8, temperature: 0 })).toEqual(expected);
   });
 
   it('loads as float32 by default, close to the float64 reference', async () => {
