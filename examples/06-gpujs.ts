@@ -1,13 +1,13 @@
 /**
  * The gpujs backend: gpu.js kernels on WebGPU, WebGL (headless-gl in Node), WebAssembly or plain
  * JavaScript. Registers it (`auto` says which mode and why), moves arrays explicitly, reads
- * results back, and fits the MLP of example 03 with autograd and AdamW on it, unchanged.
+ * results back, and fits a small network (as in example 03) with autograd and AdamW on it, unchanged.
  * Run: node --import tsx/esm examples/06-gpujs.ts [auto|webgpu|headlessgl|webasm|cpu] (after pnpm build).
  */
 import * as A from '@typegrad/autograd';
 import * as T from '@typegrad/tensor';
 import { type GpujsMode, gpujsStats, registerGpujsBackend } from '@typegrad/tensor/gpujs';
-import { AdamW, Linear, Module } from '@typegrad/transformer';
+import { AdamW, Linear } from '@typegrad/transformer';
 
 function check(condition: boolean, claim: string): void {
   if (!condition) throw new Error(`06-gpujs: expected ${claim}`);
@@ -31,31 +31,19 @@ check(Array.from(await product.data()).join() === '5,11,11,25', 'a·aᵀ = [5, 1
 for (const x of [a, onDevice, product]) x.dispose();
 
 // --- training runs unchanged: make the gpujs backend the default, and every array lands there ---
-class MLP extends Module {
-  readonly hidden: Linear;
-  readonly out: Linear;
-
-  constructor(width: number, generator: T.Generator) {
-    super();
-    this.hidden = this.registerModule('hidden', new Linear(1, width, { generator }));
-    this.out = this.registerModule('out', new Linear(width, 1, { generator }));
-  }
-
-  forward(x: A.Tensor): A.Tensor {
-    return this.out.forward(A.tanh(this.hidden.forward(x)));
-  }
-}
-
 T.setDefaultBackend(name);
-const model = new MLP(16, new T.Generator(0));
+const generator = new T.Generator(0);
+const hidden = new Linear(1, 16, { generator }); // the weights are made on the gpujs backend
+const out = new Linear(16, 1, { generator });
+const forward = (x: A.Tensor) => out.forward(A.tanh(hidden.forward(x)));
 const xs = T.linspace(-1, 1, 32).reshape([32, 1]);
 const inputs = new A.Tensor(xs);
 const targets = new A.Tensor(T.sin(T.mul(xs, 3)));
-const optimizer = new AdamW(model.parameters(), { lr: 0.02, weightDecay: 0 });
+const optimizer = new AdamW([...hidden.parameters(), ...out.parameters()], { lr: 0.02, weightDecay: 0 });
 const losses: number[] = [];
 for (let step = 0; step <= 60; step++) {
   const loss = T.tidy(() => {
-    const mse = A.mean(A.square(A.sub(model.forward(inputs), targets)));
+    const mse = A.mean(A.square(A.sub(forward(inputs), targets)));
     optimizer.zeroGrad();
     mse.backward();
     optimizer.step();
