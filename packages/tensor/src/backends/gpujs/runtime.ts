@@ -57,7 +57,7 @@ export class GpujsRuntime {
   /** Kernels run on a GPU's many threads (webgpu, GL), not a CPU's few. */
   readonly parallel: boolean;
   readonly style: ThreadStyle;
-  /** Largest array a kernel may address: webasm computes indices in float32. */
+  /** Largest array a kernel may address: webasm and GLSL compute indices in float32. */
   readonly maxElements: number;
   readonly stats = { compiled: 0, calls: 0, uploads: 0, evicted: 0, degraded: 0 };
   /** Storages whose device value is not yet released (what leak tests count). */
@@ -174,15 +174,12 @@ export class GpujsRuntime {
         `dataSync: backend '${this.name}' cannot read synchronously; use await x.data()`,
       );
     }
-    const value = storage.value;
-    return flatten(value === null || value instanceof Float32Array ? value : value.toArray(), storage.size);
+    return flatten(toHost(storage.value), storage.size);
   }
 
   /** The float32 values of a storage, after its kernel ran. */
   async readFloats(storage: GpujsStorage): Promise<Float32Array> {
-    const reading = storage
-      .ready()
-      .then((value) => (value === null || value instanceof Float32Array ? value : value.toArray()));
+    const reading = storage.ready().then(toHost);
     storage.addUse(reading); // the copy to a staging buffer is submitted before the value may go
     return flatten(await reading, storage.size);
   }
@@ -265,6 +262,11 @@ function dropKernelHold(fn: KernelFunction, result: KernelOutput): void {
   held._refs = (held._refs ?? 1) - 1;
   kernel.outputBuffer = null;
   kernel.bindGroupDirty = true;
+}
+
+/** A storage's value on the host: typed arrays as they are, device results read back (a Promise on webgpu). */
+function toHost(value: KernelOutput | null): unknown {
+  return value === null || value instanceof Float32Array ? value : value.toArray();
 }
 
 /** A kernel result as one flat Float32Array (2D/3D results are rows over one buffer). */
