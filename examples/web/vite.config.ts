@@ -19,7 +19,17 @@ export default defineConfig({
       { find: /^@typegrad\/(tensor|autograd|transformer|lora)$/, replacement: `${packages}$1/src/index.ts` },
     ],
   },
-  build: { target: 'es2022', chunkSizeWarningLimit: 1500 },
+  build: {
+    target: 'es2022',
+    chunkSizeWarningLimit: 1500,
+    // The demo, and the conformance suite's browser page (test/conformance.mjs opens it).
+    rollupOptions: {
+      input: {
+        main: fileURLToPath(new URL('./index.html', import.meta.url)),
+        conformance: fileURLToPath(new URL('./conformance.html', import.meta.url)),
+      },
+    },
+  },
   server: { headers: isolationHeaders },
   preview: { headers: isolationHeaders },
 });

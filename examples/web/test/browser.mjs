@@ -12,19 +12,16 @@
  *      TYPEGRAD_BROWSER_ISOLATED=0 serves the page without the COOP/COEP headers and checks that
  *      the cpu backend then runs its WebAssembly kernels on one thread.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
 import { build } from 'vite';
+import { chromiumMissing, openChromium } from './chromium.mjs';
 import { countCanvasColours, measurePng } from './pixels.mjs';
 import { serveStatic } from './static-server.mjs';
 
 const webRoot = fileURLToPath(new URL('..', import.meta.url));
 const distRoot = join(webRoot, 'dist');
 const screenshotPath = join(webRoot, 'test', 'screenshot.png');
-const executablePath = process.env.TYPEGRAD_CHROMIUM ?? '/usr/bin/chromium';
 const PAGE_TIMEOUT_MS = 1000 * Number(process.env.TYPEGRAD_BROWSER_TIMEOUT_S ?? 75);
 const isolated = process.env.TYPEGRAD_BROWSER_ISOLATED !== '0';
 const query = process.env.TYPEGRAD_BROWSER_QUERY ?? '';
@@ -38,19 +35,6 @@ const BACKEND_NAMES = {
 };
 // The page's colours for its two loss lines (src/main.ts).
 const LINE_COLOURS = { pretraining: [0x8a, 0x8a, 0x8a], finetuning: [0xd9, 0x48, 0x0f] };
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  // No GPU here: WebGL runs on SwiftShader, which this flag keeps allowed in Chromium versions
-  // that no longer fall back to it on their own (Chromium 156 gives it even with --disable-gpu).
-  '--disable-gpu',
-  '--enable-unsafe-swiftshader',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 class TestFailure extends Error {}
 
@@ -62,8 +46,8 @@ const mean = (values) => values.reduce((sum, v) => sum + v, 0) / values.length;
 const seconds = (since) => `${((performance.now() - since) / 1000).toFixed(1)} s`;
 
 async function main() {
-  if (!existsSync(executablePath)) {
-    const missing = `${executablePath} not installed (apt-get install chromium)`;
+  const missing = chromiumMissing();
+  if (missing) {
     if (process.env.TYPEGRAD_BROWSER_OPTIONAL === '1') {
       console.log(`skipped: ${missing}`);
       return 0;
@@ -76,16 +60,10 @@ async function main() {
   console.log(`browser test: built the page in ${seconds(started)}`);
 
   const server = await serveStatic(distRoot, { isolated });
-  const userDataDir = mkdtempSync(join(tmpdir(), 'typegrad-chromium-'));
-  let context;
+  let browser;
   try {
-    context = await chromium.launchPersistentContext(userDataDir, {
-      executablePath,
-      headless: true,
-      args: CHROMIUM_ARGS,
-      viewport: { width: 900, height: 1000 },
-    });
-    const page = context.pages()[0] ?? (await context.newPage());
+    browser = await openChromium({ width: 900, height: 1000 });
+    const { page } = browser;
     const problems = [];
     page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
     page.on('console', (message) => {
@@ -178,9 +156,8 @@ async function main() {
     );
     check(shot.nonBackgroundShare > 0.05 && shot.colours > 50, 'the screenshot looks blank');
   } finally {
-    await context?.close();
+    await browser?.close();
     await server.close();
-    rmSync(userDataDir, { recursive: true, force: true });
   }
   console.log(`browser test: ok in ${seconds(started)}`);
   return 0;
