@@ -35,6 +35,22 @@ export interface BackendTolerances {
 
 const exact: Tolerance = { atol: 0, rtol: 0 };
 
+const HEADLESS_GL: BackendTolerances = {
+  why:
+    'GLSL ES leaves float precision to the driver (division may be off by 2.5 ulp, exp/log/pow ' +
+    'are the driver’s own); sums are two-pass float32 because shader compilers drop the Kahan ' +
+    'compensation. Measured here on Mesa llvmpipe through ANGLE: arithmetic exact, ' +
+    'transcendentals within 1.2e-6 relative, sums 1.4e-6, matmuls 2e-7.',
+  classes: {
+    exact,
+    arithmetic: { atol: 0, rtol: 3e-7 },
+    transcendental: { atol: 1e-6, rtol: 4e-6 },
+    reduction: { atol: 1e-5, rtol: 1e-5 },
+    matmul: { atol: 1e-5, rtol: 1e-5 },
+    composite: { atol: 2e-5, rtol: 2e-5 },
+  },
+};
+
 const BROWSER_GL: BackendTolerances = {
   why:
     'As headlessgl, and: GLSL ES leaves sin and cos precision to the driver (SwiftShader is off by ' +
@@ -43,14 +59,8 @@ const BROWSER_GL: BackendTolerances = {
     'Chromium on SwiftShader: arithmetic exact, other transcendentals within 2.6e-7 relative, sums ' +
     '1.1e-7, matmuls 1.2e-7, composites 2.4e-7.',
   ieeeSpecials: false,
-  classes: {
-    exact,
-    arithmetic: { atol: 0, rtol: 3e-7 },
-    transcendental: { atol: 2e-4, rtol: 4e-6 },
-    reduction: { atol: 1e-5, rtol: 1e-5 },
-    matmul: { atol: 1e-5, rtol: 1e-5 },
-    composite: { atol: 2e-5, rtol: 2e-5 },
-  },
+  // headlessgl's, but for sin and cos
+  classes: { ...HEADLESS_GL.classes, transcendental: { atol: 2e-4, rtol: 4e-6 } },
 };
 
 export const TOLERANCES: Record<string, BackendTolerances> = {
@@ -106,21 +116,7 @@ export const TOLERANCES: Record<string, BackendTolerances> = {
       composite: { atol: 5e-5, rtol: 5e-5 },
     },
   },
-  'gpujs:headlessgl': {
-    why:
-      'GLSL ES leaves float precision to the driver (division may be off by 2.5 ulp, exp/log/pow ' +
-      'are the driver’s own); sums are two-pass float32 because shader compilers drop the Kahan ' +
-      'compensation. Measured here on Mesa llvmpipe through ANGLE: arithmetic exact, ' +
-      'transcendentals within 1.2e-6 relative, sums 1.4e-6, matmuls 2e-7.',
-    classes: {
-      exact,
-      arithmetic: { atol: 0, rtol: 3e-7 },
-      transcendental: { atol: 1e-6, rtol: 4e-6 },
-      reduction: { atol: 1e-5, rtol: 1e-5 },
-      matmul: { atol: 1e-5, rtol: 1e-5 },
-      composite: { atol: 2e-5, rtol: 2e-5 },
-    },
-  },
+  'gpujs:headlessgl': HEADLESS_GL,
   // WebGL in a browser; measured in headless Chromium on SwiftShader (examples/web/test/conformance.mjs).
   'gpujs:webgl2': BROWSER_GL,
   'gpujs:webgl': BROWSER_GL,
