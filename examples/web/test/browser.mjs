@@ -15,7 +15,7 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'vite';
-import { chromiumMissing, openChromium } from './chromium.mjs';
+import { exitCodeWithoutChromium, openChromium } from './chromium.mjs';
 import { countCanvasColours, measurePng } from './pixels.mjs';
 import { serveStatic } from './static-server.mjs';
 
@@ -46,15 +46,8 @@ const mean = (values) => values.reduce((sum, v) => sum + v, 0) / values.length;
 const seconds = (since) => `${((performance.now() - since) / 1000).toFixed(1)} s`;
 
 async function main() {
-  const missing = chromiumMissing();
-  if (missing) {
-    if (process.env.TYPEGRAD_BROWSER_OPTIONAL === '1') {
-      console.log(`skipped: ${missing}`);
-      return 0;
-    }
-    console.error(`browser test: FAILED: ${missing}; TYPEGRAD_BROWSER_OPTIONAL=1 skips instead`);
-    return 1;
-  }
+  const skipped = exitCodeWithoutChromium('browser test');
+  if (skipped !== null) return skipped;
   const started = performance.now();
   await build({ root: webRoot, logLevel: 'warn' });
   console.log(`browser test: built the page in ${seconds(started)}`);

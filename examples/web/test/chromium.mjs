@@ -23,9 +23,20 @@ const CHROMIUM_ARGS = [
   '--disable-sync',
 ];
 
-/** Why Chromium cannot run here, or null. */
-export function chromiumMissing() {
-  return existsSync(executablePath) ? null : `${executablePath} not installed (apt-get install chromium)`;
+/**
+ * null when Chromium is installed; else the exit code of a test that cannot run: 0 (skipped)
+ * with TYPEGRAD_BROWSER_OPTIONAL=1, otherwise 1, after saying which.
+ * @param {string} test the test's name, for the message
+ */
+export function exitCodeWithoutChromium(test) {
+  if (existsSync(executablePath)) return null;
+  const missing = `${executablePath} not installed (apt-get install chromium)`;
+  if (process.env.TYPEGRAD_BROWSER_OPTIONAL === '1') {
+    console.log(`skipped: ${missing}`);
+    return 0;
+  }
+  console.error(`${test}: FAILED: ${missing}; TYPEGRAD_BROWSER_OPTIONAL=1 skips instead`);
+  return 1;
 }
 
 /**

@@ -11,7 +11,7 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'vite';
-import { chromiumMissing, openChromium } from './chromium.mjs';
+import { exitCodeWithoutChromium, openChromium } from './chromium.mjs';
 import { serveStatic } from './static-server.mjs';
 
 const webRoot = fileURLToPath(new URL('..', import.meta.url));
@@ -20,15 +20,8 @@ const TIMEOUT_MS = 300_000;
 const seconds = (since) => `${((performance.now() - since) / 1000).toFixed(1)} s`;
 
 async function main() {
-  const missing = chromiumMissing();
-  if (missing) {
-    if (process.env.TYPEGRAD_BROWSER_OPTIONAL === '1') {
-      console.log(`skipped: ${missing}`);
-      return 0;
-    }
-    console.error(`browser conformance: FAILED: ${missing}; TYPEGRAD_BROWSER_OPTIONAL=1 skips instead`);
-    return 1;
-  }
+  const skipped = exitCodeWithoutChromium('browser conformance');
+  if (skipped !== null) return skipped;
   const started = performance.now();
   await build({ root: webRoot, logLevel: 'warn' });
   const server = await serveStatic(join(webRoot, 'dist'));
